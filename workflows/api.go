@@ -1,0 +1,273 @@
+// Package workflows holds Bellhop's reservation workflow and its contract:
+// the task queues, the workflow id, the signal, query and update names with
+// their payloads, the states and the search attributes. The worker, the
+// starter and the tests import these names; none is spelled twice.
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/bellhop/bellhop/activities"
+	"github.com/bellhop/bellhop/internal/mail"
+	"github.com/bellhop/bellhop/internal/schedule"
+)
+
+// TaskQueue runs the reservation workflows and their light activities.
+const TaskQueue = "bellhop"
+
+// SendTaskQueue runs the send activities alone, so that its activity rate
+// limit paces sends to the provider's limit without slowing workflows.
+const SendTaskQueue = "bellhop-send"
+
+// ReservationWorkflowName is the registered name of the reservation workflow.
+const ReservationWorkflowName = "Reservation"
+
+// WorkflowID returns the id of a reservation's workflow. It is derived from
+// the reservation id alone, so starting a reservation twice finds the
+// running workflow instead of creating a second one.
+func WorkflowID(reservationID string) string { return "reservation-" + reservationID }
+
+// Signals sent by the reservation service. Each payload may carry an
+// EventID; a signal whose EventID the workflow has seen is ignored, so a
+// retried call changes nothing.
+const (
+	SignalConfirm                = "confirm"
+	SignalCancel                 = "cancel"
+	SignalChangeDates            = "change-dates"
+	SignalChangeGuest            = "change-guest"
+	SignalOnlineCheckInCompleted = "online-checkin-completed"
+	SignalCheckIn                = "check-in"
+	SignalCheckOut               = "check-out"
+	SignalCloseBill              = "close-bill"
+	SignalChargeSucceeded        = "charge-succeeded"
+	SignalChargeFailed           = "charge-failed"
+)
+
+// Signals lists every signal name.
+var Signals = []string{
+	SignalConfirm, SignalCancel, SignalChangeDates, SignalChangeGuest, SignalOnlineCheckInCompleted,
+	SignalCheckIn, SignalCheckOut, SignalCloseBill, SignalChargeSucceeded, SignalChargeFailed,
+}
+
+// QueryStatus returns a Status.
+const QueryStatus = "status"
+
+// Updates, with validators that reject what the state does not allow.
+const (
+	// UpdateResend sends a mail again; takes a ResendRequest.
+	UpdateResend = "resend"
+	// UpdateSendReleaseReminder sends the release reminder now; takes no
+	// argument.
+	UpdateSendReleaseReminder = "send-release-reminder"
+)
+
+// Search attributes set on every reservation workflow. The dev server and
+// the docker-compose setup register them.
+var (
+	SearchReservationID = temporal.NewSearchAttributeKeyKeyword("BellhopReservationId")
+	SearchPropertyID    = temporal.NewSearchAttributeKeyKeyword("BellhopPropertyId")
+	SearchState         = temporal.NewSearchAttributeKeyKeyword("BellhopState")
+	SearchArrivalDate   = temporal.NewSearchAttributeKeyTime("BellhopArrivalDate")
+)
+
+// State is a reservation's state. A reservation moves only forward along
+// Optional, Confirmed, Started, Processed, or to Canceled from Optional or
+// Confirmed.
+type State string
+
+// The reservation states.
+const (
+	Optional  State = "Optional"
+	Confirmed State = "Confirmed"
+	Started   State = "Started"
+	Processed State = "Processed"
+	Canceled  State = "Canceled"
+)
+
+// CancelReason says why a reservation was cancelled.
+type CancelReason string
+
+// The cancel reasons.
+const (
+	ReasonGuestRequest CancelReason = "guest-request"
+	ReasonReleased     CancelReason = "released"
+	ReasonNoShow       CancelReason = "no-show"
+)
+
+// Origin says where a reservation was made.
+type Origin string
+
+// The reservation origins.
+const (
+	OriginBookingEngine Origin = "booking-engine"
+	OriginChannel       Origin = "channel"
+	OriginStaff         Origin = "staff"
+)
+
+// SendOption is staff's choice for a mail of a reservation they create.
+type SendOption string
+
+// The send options.
+const (
+	OptionSend      SendOption = "send"
+	OptionDoNotSend SendOption = "do-not-send"
+	OptionCustom    SendOption = "custom"
+)
+
+// Person is a guest or a booker.
+type Person = activities.Person
+
+// Money is an amount in minor units of a currency.
+type Money = activities.Money
+
+// Date is a calendar date, carried in JSON as "2027-06-12".
+type Date = schedule.Date
+
+// Reservation is the input of the reservation workflow: what the reservation
+// service knows when the reservation is created.
+type Reservation struct {
+	ID                 string `json:"id"`
+	PropertyID         string `json:"propertyId"`
+	ConfirmationNumber string `json:"confirmationNumber"`
+	Origin             Origin `json:"origin"`
+	// Optional marks a reservation held until ReleaseAt, not yet confirmed.
+	Optional  bool      `json:"optional,omitempty"`
+	ReleaseAt time.Time `json:"releaseAt,omitempty"`
+	// ConfirmationOption and QuotationOption apply to staff-created
+	// reservations; custom sends to the matching address instead of the guest.
+	ConfirmationOption  SendOption `json:"confirmationOption,omitempty"`
+	ConfirmationAddress string     `json:"confirmationAddress,omitempty"`
+	QuotationOption     SendOption `json:"quotationOption,omitempty"`
+	QuotationAddress    string     `json:"quotationAddress,omitempty"`
+	Guest               Person     `json:"guest"`
+	// Booker is the person who booked, when they do not stay themselves.
+	Booker            *Person `json:"booker,omitempty"`
+	Arrival           Date    `json:"arrival"`
+	Departure         Date    `json:"departure"`
+	Total             Money   `json:"total"`
+	ConfirmLink       string  `json:"confirmLink,omitempty"`
+	OnlineCheckInLink string  `json:"onlineCheckInLink,omitempty"`
+}
+
+// ConfirmSignal confirms an optional reservation.
+type ConfirmSignal struct {
+	EventID string `json:"eventId,omitempty"`
+}
+
+// CancelSignal cancels a reservation.
+type CancelSignal struct {
+	EventID string       `json:"eventId,omitempty"`
+	Reason  CancelReason `json:"reason,omitempty"`
+	// SendMail controls the cancellation mail; nil means yes.
+	SendMail *bool `json:"sendMail,omitempty"`
+	// CustomAddress, when set, receives the cancellation mail instead of the
+	// owner and booker.
+	CustomAddress string `json:"customAddress,omitempty"`
+}
+
+// ChangeDatesSignal moves a reservation. Every pending timer is re-armed.
+type ChangeDatesSignal struct {
+	EventID   string `json:"eventId,omitempty"`
+	Arrival   Date   `json:"arrival"`
+	Departure Date   `json:"departure"`
+	// ReleaseAt, when set, moves an optional reservation's release time.
+	ReleaseAt time.Time `json:"releaseAt,omitempty"`
+}
+
+// ChangeGuestSignal corrects the guest; empty fields are left as they were.
+type ChangeGuestSignal struct {
+	EventID string `json:"eventId,omitempty"`
+	Person
+}
+
+// EventSignal is the payload of signals that carry nothing but an event id:
+// online check-in completed, checked in, checked out.
+type EventSignal struct {
+	EventID string `json:"eventId,omitempty"`
+}
+
+// CloseBillSignal reports a closed bill. The PDF travels by reference so
+// the workflow history stays small.
+type CloseBillSignal struct {
+	EventID string `json:"eventId,omitempty"`
+	BillID  string `json:"billId"`
+	Number  string `json:"number"`
+	Total   Money  `json:"total"`
+	// Owner receives the bill mail; nil means the guest.
+	Owner *Person `json:"owner,omitempty"`
+	// Link is where the bill can be downloaded.
+	Link string `json:"link,omitempty"`
+}
+
+// ChargeSignal reports a card payment that succeeded or failed.
+type ChargeSignal struct {
+	EventID      string `json:"eventId,omitempty"`
+	PaymentID    string `json:"paymentId"`
+	Amount       Money  `json:"amount"`
+	CardLastFour string `json:"cardLastFour,omitempty"`
+	// Payer receives the mail; nil means the guest.
+	Payer *Person `json:"payer,omitempty"`
+	// AddCardLink is the link to add another card, for failures.
+	AddCardLink string `json:"addCardLink,omitempty"`
+}
+
+// Receiver chooses who gets a resent mail.
+type Receiver string
+
+// The receivers of a resend.
+const (
+	ReceiverCustomer Receiver = "customer"
+	ReceiverCustom   Receiver = "custom"
+)
+
+// ResendRequest asks to send a mail of the reservation again.
+type ResendRequest struct {
+	Mail     mail.Type `json:"mail"`
+	Receiver Receiver  `json:"receiver,omitempty"`
+	// Address is the recipient when Receiver is custom.
+	Address string `json:"address,omitempty"`
+	// Language overrides the guest's language.
+	Language string `json:"language,omitempty"`
+}
+
+// MailResult is the outcome of one mail.
+type MailResult = activities.SendMailResult
+
+// PlannedMail is a timed mail waiting for its moment.
+type PlannedMail struct {
+	Mail  mail.Type `json:"mail"`
+	DueAt time.Time `json:"dueAt"`
+}
+
+// LogEntry is one mail of the reservation's mailing log.
+type LogEntry struct {
+	At time.Time `json:"at"`
+	MailResult
+}
+
+// Rejection is a signal or update the state did not allow.
+type Rejection struct {
+	At     time.Time `json:"at"`
+	Signal string    `json:"signal"`
+	State  State     `json:"state"`
+	Reason string    `json:"reason"`
+}
+
+// Status is the answer to QueryStatus.
+type Status struct {
+	ReservationID string        `json:"reservationId"`
+	PropertyID    string        `json:"propertyId"`
+	State         State         `json:"state"`
+	CancelReason  CancelReason  `json:"cancelReason,omitempty"`
+	Arrival       Date          `json:"arrival"`
+	Departure     Date          `json:"departure"`
+	ReleaseAt     time.Time     `json:"releaseAt,omitempty"`
+	Planned       []PlannedMail `json:"planned"`
+	Log           []LogEntry    `json:"log"`
+	Rejections    []Rejection   `json:"rejections,omitempty"`
+	// ClosesAt is when the workflow completes, once the stay ended or the
+	// reservation was cancelled.
+	ClosesAt time.Time `json:"closesAt,omitempty"`
+}
