@@ -14,12 +14,14 @@ import (
 	"github.com/bellhop/bellhop/internal/schedule"
 )
 
-// TaskQueue runs the reservation workflows and their light activities.
+// TaskQueue is the default task queue of the reservation workflows and
+// their light activities.
 const TaskQueue = "bellhop"
 
-// SendTaskQueue runs the send activities alone, so that its activity rate
+// SendTaskQueue returns the task queue of the send activities of workflows
+// on taskQueue. It runs the send activities alone, so that its activity rate
 // limit paces sends to the provider's limit without slowing workflows.
-const SendTaskQueue = "bellhop-send"
+func SendTaskQueue(taskQueue string) string { return taskQueue + "-send" }
 
 // ReservationWorkflowName is the registered name of the reservation workflow.
 const ReservationWorkflowName = "Reservation"

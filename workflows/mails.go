@@ -16,7 +16,6 @@ import (
 // that a mail about a stay does not arrive after the stay. Each attempt
 // carries the same idempotency key, so retries never mail twice.
 var sendActivityOptions = workflow.ActivityOptions{
-	TaskQueue:              SendTaskQueue,
 	StartToCloseTimeout:    time.Minute,
 	ScheduleToCloseTimeout: 72 * time.Hour,
 	RetryPolicy: &temporal.RetryPolicy{
@@ -104,9 +103,11 @@ func (w *reservation) send(ctx workflow.Context, spec mailSpec) MailResult {
 		Data:           spec.data,
 		SkipReason:     spec.skipReason,
 	}
+	options := sendActivityOptions
+	options.TaskQueue = SendTaskQueue(workflow.GetInfo(ctx).TaskQueueName)
 	var a *activities.Activities
 	var result MailResult
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, sendActivityOptions), a.SendMail, in).Get(ctx, &result)
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, options), a.SendMail, in).Get(ctx, &result)
 	if err != nil {
 		w.logger.Error("Mail failed", "mail", spec.mail, "key", spec.key, "error", err)
 		result = MailResult{IdempotencyKey: spec.key, Mail: spec.mail, To: spec.to, Status: mail.StatusFailed, Reason: err.Error()}

@@ -306,7 +306,7 @@ func (w *reservation) status() Status {
 		Rejections:    append([]Rejection{}, w.s.Rejections...),
 	}
 	if !w.s.EndedAt.IsZero() {
-		st.ClosesAt = w.s.EndedAt.Add(w.s.Property.Retention)
+		st.ClosesAt = w.s.EndedAt.Add(w.s.Property.Retention.Duration)
 	}
 	return st
 }

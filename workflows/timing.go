@@ -47,7 +47,7 @@ func (w *reservation) plan(now time.Time) []timedEvent {
 			break
 		}
 		if p.ReleaseReminderEnabled && !w.s.Done[mail.ReleaseReminder] {
-			timedMail(mail.ReleaseReminder, w.r.ReleaseAt.Add(-p.ReleaseReminderLead), w.r.ReleaseAt, "the release time")
+			timedMail(mail.ReleaseReminder, w.r.ReleaseAt.Add(-p.ReleaseReminderLead.Duration), w.r.ReleaseAt, "the release time")
 		}
 		if p.AutoRelease {
 			events = append(events, timedEvent{kind: eventRelease, decision: schedule.Decision{At: latest(w.r.ReleaseAt, now)}})
@@ -64,7 +64,7 @@ func (w *reservation) plan(now time.Time) []timedEvent {
 		}
 
 	case Processed, Canceled:
-		closesAt := w.s.EndedAt.Add(p.Retention)
+		closesAt := w.s.EndedAt.Add(p.Retention.Duration)
 		if w.s.State == Processed && p.AfterEndEnabled && p.AfterEndDelayDays > 0 && !w.s.Done[mail.AfterEnd] {
 			checkout := schedule.DateOf(w.s.EndedAt, r.Location)
 			due := r.At(checkout.AddDays(p.AfterEndDelayDays), r.SendAt)
@@ -77,7 +77,7 @@ func (w *reservation) plan(now time.Time) []timedEvent {
 		// The reservation service never reported the end of this stay. The
 		// workflow keeps waiting for it through the retention period after
 		// departure, then closes instead of sleeping forever.
-		abandonAt := r.StartOf(w.r.Departure.AddDays(1)).Add(p.Retention)
+		abandonAt := r.StartOf(w.r.Departure.AddDays(1)).Add(p.Retention.Duration)
 		events = append(events, timedEvent{kind: eventAbandon, decision: schedule.Decision{At: latest(abandonAt, now)}})
 	}
 

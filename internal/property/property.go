@@ -48,13 +48,33 @@ type Property struct {
 	ReleaseReminderEnabled bool `json:"releaseReminderEnabled"`
 	// ReleaseReminderLead is how long before the release time the reminder
 	// falls due.
-	ReleaseReminderLead time.Duration `json:"releaseReminderLead"`
+	ReleaseReminderLead Duration `json:"releaseReminderLead"`
 	// AutoRelease cancels an optional reservation with reason "released" when
 	// its release time passes unconfirmed.
 	AutoRelease bool `json:"autoRelease"`
 	// Retention is how long a workflow stays open after the stay ends or the
 	// reservation is cancelled, so that resends keep working.
-	Retention time.Duration `json:"retention"`
+	Retention Duration `json:"retention"`
+}
+
+// Duration is a time.Duration written in JSON as text, such as "24h0m0s".
+type Duration struct{ time.Duration }
+
+// Hours returns a Duration of n hours.
+func Hours(n int) Duration { return Duration{time.Duration(n) * time.Hour} }
+
+// MarshalText implements encoding.TextMarshaler.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler; it takes any form
+// time.ParseDuration takes, such as "24h" or "90m".
+func (d *Duration) UnmarshalText(b []byte) error {
+	parsed, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("invalid duration %q: use a form such as 24h or 90m", b)
+	}
+	d.Duration = parsed
+	return nil
 }
 
 // Defaults returns a property with the product's default settings.
@@ -72,9 +92,9 @@ func Defaults(id string) Property {
 		AfterStartEnabled:      true,
 		AfterEndEnabled:        true,
 		ReleaseReminderEnabled: true,
-		ReleaseReminderLead:    24 * time.Hour,
+		ReleaseReminderLead:    Hours(24),
 		AutoRelease:            true,
-		Retention:              30 * 24 * time.Hour,
+		Retention:              Hours(30 * 24),
 	}
 }
 
@@ -97,7 +117,7 @@ func (p Property) Validate() error {
 			return fmt.Errorf("property %s: invalid %s %d: use minutes after midnight, 0 to 1439", p.ID, name, c)
 		}
 	}
-	if p.BeforeStartDays < 0 || p.AfterEndDelayDays < 0 || p.ReleaseReminderLead < 0 || p.Retention < 0 {
+	if p.BeforeStartDays < 0 || p.AfterEndDelayDays < 0 || p.ReleaseReminderLead.Duration < 0 || p.Retention.Duration < 0 {
 		return fmt.Errorf("property %s: day counts and durations must not be negative", p.ID)
 	}
 	return nil

@@ -95,6 +95,19 @@ func ParseClock(s string) (Clock, error) {
 // String formats the clock as 15:04.
 func (c Clock) String() string { return fmt.Sprintf("%02d:%02d", int(c)/60, int(c)%60) }
 
+// MarshalText implements encoding.TextMarshaler, so JSON carries "10:00".
+func (c Clock) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (c *Clock) UnmarshalText(b []byte) error {
+	parsed, err := ParseClock(string(b))
+	if err != nil {
+		return err
+	}
+	*c = parsed
+	return nil
+}
+
 func clockOf(t time.Time) Clock { return Clock(t.Hour()*60 + t.Minute()) }
 
 // Rules are one property's timing settings.

@@ -56,19 +56,19 @@ const propertyColumns = `id, name, time_zone, default_language, sender_address, 
 	send_at_minutes, window_open_minutes, window_close_minutes,
 	confirmation_enabled, invitation_enabled, before_start_enabled, before_start_days,
 	after_start_enabled, after_end_enabled, after_end_delay_days,
-	release_reminder_enabled, release_reminder_lead_minutes, auto_release, retention_minutes`
+	release_reminder_enabled, release_reminder_lead_seconds, auto_release, retention_seconds`
 
 func scanProperty(row pgx.Row) (property.Property, error) {
 	var p property.Property
-	var sendAt, open, close, leadMinutes, retentionMinutes int
+	var sendAt, open, close, leadSeconds, retentionSeconds int
 	err := row.Scan(&p.ID, &p.Name, &p.TimeZone, &p.DefaultLanguage, &p.SenderAddress, &p.Email, &p.Telephone, &p.City, &p.ReviewLink,
 		&sendAt, &open, &close,
 		&p.ConfirmationEnabled, &p.InvitationEnabled, &p.BeforeStartEnabled, &p.BeforeStartDays,
 		&p.AfterStartEnabled, &p.AfterEndEnabled, &p.AfterEndDelayDays,
-		&p.ReleaseReminderEnabled, &leadMinutes, &p.AutoRelease, &retentionMinutes)
+		&p.ReleaseReminderEnabled, &leadSeconds, &p.AutoRelease, &retentionSeconds)
 	p.SendAt, p.WindowOpen, p.WindowClose = schedule.Clock(sendAt), schedule.Clock(open), schedule.Clock(close)
-	p.ReleaseReminderLead = time.Duration(leadMinutes) * time.Minute
-	p.Retention = time.Duration(retentionMinutes) * time.Minute
+	p.ReleaseReminderLead.Duration = time.Duration(leadSeconds) * time.Second
+	p.Retention.Duration = time.Duration(retentionSeconds) * time.Second
 	return p, err
 }
 
@@ -115,13 +115,13 @@ func (s *Store) SaveProperty(ctx context.Context, p property.Property) error {
 			before_start_days = excluded.before_start_days, after_start_enabled = excluded.after_start_enabled,
 			after_end_enabled = excluded.after_end_enabled, after_end_delay_days = excluded.after_end_delay_days,
 			release_reminder_enabled = excluded.release_reminder_enabled,
-			release_reminder_lead_minutes = excluded.release_reminder_lead_minutes, auto_release = excluded.auto_release,
-			retention_minutes = excluded.retention_minutes, updated_at = now()`,
+			release_reminder_lead_seconds = excluded.release_reminder_lead_seconds, auto_release = excluded.auto_release,
+			retention_seconds = excluded.retention_seconds, updated_at = now()`,
 		p.ID, p.Name, p.TimeZone, p.DefaultLanguage, p.SenderAddress, p.Email, p.Telephone, p.City, p.ReviewLink,
 		int(p.SendAt), int(p.WindowOpen), int(p.WindowClose),
 		p.ConfirmationEnabled, p.InvitationEnabled, p.BeforeStartEnabled, p.BeforeStartDays,
 		p.AfterStartEnabled, p.AfterEndEnabled, p.AfterEndDelayDays,
-		p.ReleaseReminderEnabled, int(p.ReleaseReminderLead/time.Minute), p.AutoRelease, int(p.Retention/time.Minute))
+		p.ReleaseReminderEnabled, int(p.ReleaseReminderLead.Duration/time.Second), p.AutoRelease, int(p.Retention.Duration/time.Second))
 	return err
 }
 

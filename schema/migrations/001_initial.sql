@@ -22,9 +22,9 @@ create table properties (
     after_end_enabled             boolean not null default true,
     after_end_delay_days          integer not null default 0 check (after_end_delay_days >= 0),
     release_reminder_enabled      boolean not null default true,
-    release_reminder_lead_minutes integer not null default 1440 check (release_reminder_lead_minutes >= 0),
+    release_reminder_lead_seconds integer not null default 86400 check (release_reminder_lead_seconds >= 0),
     auto_release                  boolean not null default true,
-    retention_minutes             integer not null default 43200 check (retention_minutes >= 0),
+    retention_seconds             integer not null default 2592000 check (retention_seconds >= 0),
     created_at                    timestamptz not null default now(),
     updated_at                    timestamptz not null default now()
 );

@@ -1,0 +1,116 @@
+// Package service wires the worker together: PostgreSQL, the mail
+// transport, the Temporal client and the two workers, one for workflows and
+// one for the rate-limited send activities.
+package service
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.temporal.io/sdk/client"
+	temporallog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/bellhop/bellhop/activities"
+	"github.com/bellhop/bellhop/internal/config"
+	"github.com/bellhop/bellhop/internal/mail"
+	"github.com/bellhop/bellhop/internal/outbox"
+	"github.com/bellhop/bellhop/internal/resend"
+	"github.com/bellhop/bellhop/internal/store"
+	"github.com/bellhop/bellhop/schema"
+	"github.com/bellhop/bellhop/workflows"
+)
+
+// NewSender returns Resend's transport when an API key is set, else the
+// local outbox, with a line that says which for the start-up log.
+func NewSender(cfg config.Worker) (mail.Sender, string, error) {
+	if cfg.ResendAPIKey != "" {
+		s, err := resend.New(cfg.ResendAPIKey, cfg.ResendBaseURL, cfg.ResendTimeout)
+		if err != nil {
+			return nil, "", err
+		}
+		return s, "resend at " + cfg.ResendBaseURL, nil
+	}
+	o, err := outbox.New(cfg.OutboxDir)
+	if err != nil {
+		return nil, "", err
+	}
+	return o, "outbox in " + o.Dir(), nil
+}
+
+// NewWorkers returns the workflow worker and the send worker on the task
+// queue. The send worker's activity rate limit is enforced by the Temporal
+// server across every worker polling the queue, so a burst waits in the
+// queue instead of failing at the provider.
+func NewWorkers(c client.Client, taskQueue string, acts *activities.Activities, sendRate float64) (worker.Worker, worker.Worker) {
+	main := worker.New(c, taskQueue, worker.Options{})
+	main.RegisterWorkflowWithOptions(workflows.ReservationWorkflow, workflow.RegisterOptions{Name: workflows.ReservationWorkflowName})
+	main.RegisterActivity(acts.LoadProperty)
+
+	send := worker.New(c, workflows.SendTaskQueue(taskQueue), worker.Options{TaskQueueActivitiesPerSecond: sendRate})
+	send.RegisterActivity(acts.SendMail)
+	return main, send
+}
+
+// Run starts the worker and blocks until ctx is cancelled, then stops the
+// workers, letting running activities finish.
+func Run(ctx context.Context, cfg config.Worker, logger *slog.Logger) error {
+	pool, err := pgxpool.New(ctx, cfg.Database.URL)
+	if err != nil {
+		return fmt.Errorf("invalid DATABASE_URL %s: %w", redact(cfg.Database.URL), err)
+	}
+	defer pool.Close()
+	if err := pool.Ping(ctx); err != nil {
+		return fmt.Errorf("connect to PostgreSQL at %s: %w (is it running? set DATABASE_URL)", redact(cfg.Database.URL), err)
+	}
+	if err := schema.MigrateURL(ctx, cfg.Database.URL); err != nil {
+		return err
+	}
+	logger.Info("Database ready", "database", redact(cfg.Database.URL))
+
+	sender, senderName, err := NewSender(cfg)
+	if err != nil {
+		return err
+	}
+	logger.Info("Mail transport ready", "transport", senderName)
+
+	c, err := client.Dial(client.Options{
+		HostPort:  cfg.Temporal.Address,
+		Namespace: cfg.Temporal.Namespace,
+		Logger:    temporallog.NewStructuredLogger(logger),
+	})
+	if err != nil {
+		return fmt.Errorf("connect to Temporal at %s: %w (is it running? set TEMPORAL_ADDRESS)", cfg.Temporal.Address, err)
+	}
+	defer c.Close()
+
+	acts := &activities.Activities{Store: store.New(pool), Sender: sender, RecipientLimit: cfg.RecipientLimit}
+	main, send := NewWorkers(c, cfg.Temporal.TaskQueue, acts, cfg.SendRate)
+	if err := main.Start(); err != nil {
+		return fmt.Errorf("start workflow worker: %w", err)
+	}
+	defer main.Stop()
+	if err := send.Start(); err != nil {
+		return fmt.Errorf("start send worker: %w", err)
+	}
+	defer send.Stop()
+	logger.Info("Worker started", "temporal", cfg.Temporal.Address, "namespace", cfg.Temporal.Namespace,
+		"taskQueue", cfg.Temporal.TaskQueue, "sendRate", cfg.SendRate)
+
+	<-ctx.Done()
+	logger.Info("Worker stopping")
+	return nil
+}
+
+// redact hides the password of a database URL for logs and errors.
+func redact(databaseURL string) string {
+	u, err := url.Parse(databaseURL)
+	if err != nil {
+		return "(unparseable URL)"
+	}
+	return u.Redacted()
+}

@@ -1,0 +1,87 @@
+// Package testdb gives each integration test a fresh, migrated PostgreSQL
+// database on the cluster that `make test` starts.
+package testdb
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/bellhop/bellhop/schema"
+)
+
+// URLVariable names the environment variable with the admin URL of the
+// test cluster.
+const URLVariable = "BELLHOP_TEST_DATABASE_URL"
+
+// RequireIntegration reports whether missing test servers are a failure
+// rather than a reason to skip; `make test` sets it.
+func RequireIntegration() bool { return os.Getenv("BELLHOP_TEST_REQUIRE_INTEGRATION") == "1" }
+
+// Skip skips or fails the test, as RequireIntegration says, for a server
+// that is not available.
+func Skip(t testing.TB, why string) {
+	t.Helper()
+	if RequireIntegration() {
+		t.Fatalf("%s; make test starts it", why)
+	}
+	t.Skipf("%s; run make test for the integration tests", why)
+}
+
+// New creates a database for the test, migrates it, and returns its URL and
+// a pool on it. Both are dropped when the test ends.
+func New(t testing.TB) (string, *pgxpool.Pool) {
+	t.Helper()
+	adminURL := os.Getenv(URLVariable)
+	if adminURL == "" {
+		Skip(t, URLVariable+" is not set")
+	}
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		t.Fatalf("connect to the test cluster: %v", err)
+	}
+	defer admin.Close(ctx)
+
+	suffix := make([]byte, 6)
+	if _, err := rand.Read(suffix); err != nil {
+		t.Fatal(err)
+	}
+	name := "test_" + hex.EncodeToString(suffix)
+	if _, err := admin.Exec(ctx, "create database "+name); err != nil {
+		t.Fatalf("create database %s: %v", name, err)
+	}
+
+	u, err := url.Parse(adminURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	dbURL := u.String()
+	if err := schema.MigrateURL(ctx, dbURL); err != nil {
+		t.Fatalf("migrate %s: %v", name, err)
+	}
+	pool, err := pgxpool.New(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		pool.Close()
+		conn, err := pgx.Connect(context.Background(), adminURL)
+		if err != nil {
+			t.Logf("drop database %s: %v", name, err)
+			return
+		}
+		defer conn.Close(context.Background())
+		if _, err := conn.Exec(context.Background(), "drop database if exists "+name+" with (force)"); err != nil {
+			t.Logf("drop database %s: %v", name, err)
+		}
+	})
+	return dbURL, pool
+}

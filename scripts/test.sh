@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs every test: unit tests, and integration tests against a private
+# PostgreSQL cluster, the real Temporal dev server (started by the tests
+# themselves from bin/temporal) and an HTTP fake of Resend. Stops what it
+# started, also on failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+ensure_temporal_cli
+
+work=$(mktemp -d /tmp/bellhop-test.XXXXXX)
+cleanup() {
+  stop_postgres "$work/postgres"
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+pg_port=$(free_port 0)
+log "starting a private PostgreSQL on 127.0.0.1:$pg_port"
+start_postgres "$work/postgres" "$pg_port"
+
+export BELLHOP_TEST_DATABASE_URL="$DATABASE_URL"
+export BELLHOP_TEST_TEMPORAL_CLI="$TEMPORAL_BIN"
+export BELLHOP_TEST_REQUIRE_INTEGRATION=1
+log "running the tests"
+go test -race -count=1 -timeout 30m "$@" ./...
