@@ -42,7 +42,7 @@ func input() SendMailInput {
 }
 
 // setup returns activities on mocks whose property, template, suppression
-// and recipient-count look-ups answer as for an ordinary guest.
+// and recipient-count look-ups return what an ordinary guest has.
 func setup(t *testing.T) (*Activities, *mocks.MockStore, *mocks.MockSender, *testsuite.TestActivityEnvironment) {
 	ctrl := gomock.NewController(t)
 	st := mocks.NewMockStore(ctrl)
@@ -152,7 +152,7 @@ func TestSendMailRateLimitSetsNextRetryDelay(t *testing.T) {
 	}
 }
 
-func TestSendMailStaleSendingRowIsNotSentAgain(t *testing.T) {
+func TestSendMailStaleRowNotResent(t *testing.T) {
 	a, st, _, env := setup(t)
 	st.EXPECT().CreateDelivery(gomock.Any(), gomock.Any()).Return(store.Delivery{
 		IdempotencyKey: "reservation-r1/confirmation", Status: mail.StatusSending, CreatedAt: now.Add(-30 * time.Hour),
@@ -171,7 +171,7 @@ func TestSendMailStaleSendingRowIsNotSentAgain(t *testing.T) {
 	}
 }
 
-func TestSendMailRecentSendingRowIsRetriedWithSameKey(t *testing.T) {
+func TestSendMailRecentRowRetriedSameKey(t *testing.T) {
 	a, st, sender, env := setup(t)
 	st.EXPECT().CreateDelivery(gomock.Any(), gomock.Any()).Return(store.Delivery{
 		IdempotencyKey: "reservation-r1/confirmation", Status: mail.StatusSending, CreatedAt: now.Add(-time.Minute),

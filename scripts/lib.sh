@@ -89,7 +89,7 @@ stop_postgres() {
 
 # start_dev_server DBFILE PORT UIPORT LOGFILE starts the Temporal dev server
 # in the background with its state in DBFILE and the project's search
-# attributes, waits until it answers, and sets TEMPORAL_PID and
+# attributes, waits until it is healthy, and sets TEMPORAL_PID and
 # TEMPORAL_ADDRESS.
 start_dev_server() {
   local db=$1 port=$2 ui_port=$3 logfile=$4 args=()
@@ -103,5 +103,5 @@ start_dev_server() {
     kill -0 "$TEMPORAL_PID" 2>/dev/null || { tail -n 20 "$logfile" >&2; die "the Temporal dev server exited; its log is $logfile"; }
     sleep 0.5
   done
-  die "the Temporal dev server did not answer within a minute; its log is $logfile"
+  die "the Temporal dev server was not healthy after a minute; its log is $logfile"
 }

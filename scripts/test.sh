@@ -10,6 +10,9 @@ source scripts/lib.sh
 ensure_temporal_cli
 
 work=$(mktemp -d /tmp/bellhop-test.XXXXXX)
+# The cluster runs as the postgres user when we are root; it must be able to
+# reach its folder inside this one.
+chmod 755 "$work"
 cleanup() {
   stop_postgres "$work/postgres"
   rm -rf "$work"

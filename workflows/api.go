@@ -88,7 +88,7 @@ const (
 	Canceled  State = "Canceled"
 )
 
-// CancelReason says why a reservation was cancelled.
+// CancelReason is the reason a reservation was cancelled.
 type CancelReason string
 
 // The cancel reasons.
@@ -98,7 +98,7 @@ const (
 	ReasonNoShow       CancelReason = "no-show"
 )
 
-// Origin says where a reservation was made.
+// Origin is the channel through which a reservation was made.
 type Origin string
 
 // The reservation origins.
@@ -127,8 +127,8 @@ type Money = activities.Money
 // Date is a calendar date, carried in JSON as "2027-06-12".
 type Date = schedule.Date
 
-// Reservation is the input of the reservation workflow: what the reservation
-// service knows when the reservation is created.
+// Reservation is the input of the reservation workflow: the data the
+// reservation service has when the reservation is created.
 type Reservation struct {
 	ID                 string `json:"id"`
 	PropertyID         string `json:"propertyId"`
@@ -199,7 +199,7 @@ type CloseBillSignal struct {
 	Total   Money  `json:"total"`
 	// Owner receives the bill mail; nil means the guest.
 	Owner *Person `json:"owner,omitempty"`
-	// Link is where the bill can be downloaded.
+	// Link is the bill's download address.
 	Link string `json:"link,omitempty"`
 }
 
@@ -224,7 +224,7 @@ const (
 	ReceiverCustom   Receiver = "custom"
 )
 
-// ResendRequest asks to send a mail of the reservation again.
+// ResendRequest is a request to send a mail of the reservation again.
 type ResendRequest struct {
 	Mail     mail.Type `json:"mail"`
 	Receiver Receiver  `json:"receiver,omitempty"`
@@ -257,7 +257,7 @@ type Rejection struct {
 	Reason string    `json:"reason"`
 }
 
-// Status is the answer to QueryStatus.
+// Status is the result of QueryStatus.
 type Status struct {
 	ReservationID string        `json:"reservationId"`
 	PropertyID    string        `json:"propertyId"`
@@ -265,11 +265,11 @@ type Status struct {
 	CancelReason  CancelReason  `json:"cancelReason,omitempty"`
 	Arrival       Date          `json:"arrival"`
 	Departure     Date          `json:"departure"`
-	ReleaseAt     time.Time     `json:"releaseAt,omitempty"`
+	ReleaseAt     *time.Time    `json:"releaseAt,omitempty"`
 	Planned       []PlannedMail `json:"planned"`
 	Log           []LogEntry    `json:"log"`
 	Rejections    []Rejection   `json:"rejections,omitempty"`
 	// ClosesAt is when the workflow completes, once the stay ended or the
 	// reservation was cancelled.
-	ClosesAt time.Time `json:"closesAt,omitempty"`
+	ClosesAt *time.Time `json:"closesAt,omitempty"`
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/bellhop/bellhop/internal/schedule"
 )
 
-// Limits that keep the workflow's state, and so its query answers and
+// Limits that keep the workflow's state, and so its query results and
 // continue-as-new payloads, small.
 const (
 	maxRejections = 50
@@ -300,13 +300,17 @@ func (w *reservation) status() Status {
 		CancelReason:  w.s.CancelReason,
 		Arrival:       w.r.Arrival,
 		Departure:     w.r.Departure,
-		ReleaseAt:     w.r.ReleaseAt,
 		Planned:       append([]PlannedMail{}, w.planned...),
 		Log:           append([]LogEntry{}, w.s.Log...),
 		Rejections:    append([]Rejection{}, w.s.Rejections...),
 	}
+	if !w.r.ReleaseAt.IsZero() {
+		releaseAt := w.r.ReleaseAt
+		st.ReleaseAt = &releaseAt
+	}
 	if !w.s.EndedAt.IsZero() {
-		st.ClosesAt = w.s.EndedAt.Add(w.s.Property.Retention.Duration)
+		closesAt := w.s.EndedAt.Add(w.s.Property.Retention.Duration)
+		st.ClosesAt = &closesAt
 	}
 	return st
 }

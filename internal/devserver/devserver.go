@@ -31,7 +31,7 @@ func Start(ctx context.Context, logOutput io.Writer) (*testsuite.DevServer, erro
 		return nil, fmt.Errorf("temporal CLI at %s: %w", path, err)
 	}
 	return testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
-		ExistingPath:  path,
+		ExistingPath: path,
 		// An empty HostPort makes the SDK pick a free port on 127.0.0.1.
 		ClientOptions: &client.Options{Namespace: "default"},
 		LogLevel:      "warn",

@@ -208,9 +208,9 @@ func TestStartTwiceSendsOneConfirmation(t *testing.T) {
 		t.Errorf("run ids differ: %s and %s", first.RunID, second.RunID)
 	}
 
-	rows := s.waitForDeliveries(r.ID, 1)
+	s.waitForDeliveries(r.ID, 1)
 	time.Sleep(time.Second) // room for a wrong second confirmation to show up
-	rows = s.deliveries(r.ID)
+	rows := s.deliveries(r.ID)
 	if len(rows) != 1 {
 		t.Fatalf("%d delivery rows, want 1: %+v", len(rows), rows)
 	}
@@ -410,11 +410,11 @@ func TestFullStayOnDevServer(t *testing.T) {
 		t.Errorf("fake accepted %d mails, want 5", n)
 	}
 
-	desc, err := s.tc.DescribeWorkflowExecution(ctx, started.WorkflowID, started.RunID)
+	desc, err := s.tc.DescribeWorkflow(ctx, started.WorkflowID, started.RunID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	attrs := desc.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()
+	attrs := desc.RawResponse.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()
 	if state := string(attrs["BellhopState"].GetData()); !strings.Contains(state, "Processed") {
 		t.Errorf("BellhopState = %s, want Processed", state)
 	}

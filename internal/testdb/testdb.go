@@ -24,14 +24,14 @@ const URLVariable = "BELLHOP_TEST_DATABASE_URL"
 // rather than a reason to skip; `make test` sets it.
 func RequireIntegration() bool { return os.Getenv("BELLHOP_TEST_REQUIRE_INTEGRATION") == "1" }
 
-// Skip skips or fails the test, as RequireIntegration says, for a server
-// that is not available.
-func Skip(t testing.TB, why string) {
+// Skip skips the test, or fails it when RequireIntegration is set, because
+// a server is not available.
+func Skip(t testing.TB, reason string) {
 	t.Helper()
 	if RequireIntegration() {
-		t.Fatalf("%s; make test starts it", why)
+		t.Fatalf("%s; make test starts it", reason)
 	}
-	t.Skipf("%s; run make test for the integration tests", why)
+	t.Skipf("%s; run make test for the integration tests", reason)
 }
 
 // New creates a database for the test, migrates it, and returns its URL and
