@@ -40,6 +40,10 @@ Properties and the mailing log (through PostgreSQL):
   properties list            list the properties
   properties show ID         print a property as JSON
   log ID                     print a reservation's delivery rows
+  templates list|show|set|preview ...
+                             manage a property's mail templates (starter templates help)
+  suppressions list | add ADDRESS [NOTE] | remove ADDRESS
+                             manage the addresses no mail is sent to
   migrate                    apply the database migrations
 
 Signals: confirm, cancel, change-dates, change-guest, online-checkin-completed,
@@ -114,14 +118,32 @@ func run(ctx context.Context, cfg config.Starter, command string, args []string,
 		}
 		fmt.Fprintln(stdout, "database migrated")
 		return nil
-	case "properties", "log":
+	case "templates":
+		if len(args) == 0 || args[0] == "help" || args[0] == "-h" {
+			fmt.Fprint(stdout, templatesUsage())
+			return nil
+		}
+		fallthrough
+	case "properties", "log", "suppressions":
 		st, closeStore, err := openStore(ctx, cfg)
 		if err != nil {
 			return err
 		}
 		defer closeStore()
-		if command == "log" {
+		switch command {
+		case "log":
 			return logCommand(ctx, st, args, stdout)
+		case "suppressions":
+			return suppressionsCommand(ctx, st, args, stdout)
+		case "templates":
+			connect := func() (*client.Client, func(), error) {
+				c, err := dialTemporal(cfg)
+				if err != nil {
+					return nil, nil, err
+				}
+				return client.New(c, cfg.Temporal.TaskQueue), c.Close, nil
+			}
+			return templatesCommand(ctx, st, connect, args, stdin, stdout)
 		}
 		return propertiesCommand(ctx, st, args, stdin, stdout)
 	}

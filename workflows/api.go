@@ -153,6 +153,24 @@ type Reservation struct {
 	OnlineCheckInLink string  `json:"onlineCheckInLink,omitempty"`
 }
 
+// MailData returns the placeholder values the reservation gives its mails.
+func (r Reservation) MailData() activities.MailData {
+	d := activities.MailData{
+		Guest:              r.Guest,
+		ConfirmationNumber: r.ConfirmationNumber,
+		Arrival:            r.Arrival,
+		Departure:          r.Departure,
+		Total:              r.Total,
+		ReleaseAt:          r.ReleaseAt,
+		ConfirmLink:        r.ConfirmLink,
+		OnlineCheckInLink:  r.OnlineCheckInLink,
+	}
+	if r.Booker != nil {
+		d.BookerName = r.Booker.FullName()
+	}
+	return d
+}
+
 // ConfirmSignal confirms an optional reservation.
 type ConfirmSignal struct {
 	EventID string `json:"eventId,omitempty"`
@@ -259,6 +277,8 @@ type Rejection struct {
 
 // Status is the result of QueryStatus.
 type Status struct {
+	// Reservation is the reservation as it stands after every change.
+	Reservation Reservation `json:"reservation"`
 	ReservationID string        `json:"reservationId"`
 	PropertyID    string        `json:"propertyId"`
 	State         State         `json:"state"`

@@ -44,22 +44,7 @@ func (w *reservation) key(m mail.Type, parts ...string) string {
 	return strings.Join(append([]string{w.wfID, string(m)}, parts...), "/")
 }
 
-func (w *reservation) mailData() activities.MailData {
-	d := activities.MailData{
-		Guest:              w.r.Guest,
-		ConfirmationNumber: w.r.ConfirmationNumber,
-		Arrival:            w.r.Arrival,
-		Departure:          w.r.Departure,
-		Total:              w.r.Total,
-		ReleaseAt:          w.r.ReleaseAt,
-		ConfirmLink:        w.r.ConfirmLink,
-		OnlineCheckInLink:  w.r.OnlineCheckInLink,
-	}
-	if w.r.Booker != nil {
-		d.BookerName = w.r.Booker.FullName()
-	}
-	return d
-}
+func (w *reservation) mailData() activities.MailData { return w.r.MailData() }
 
 // toGuest addresses a mail to the reservation's owner.
 func (w *reservation) toGuest(m mail.Type) mailSpec {

@@ -22,6 +22,11 @@ const (
 	maxSeenEvents = 500
 )
 
+// maxHistoryEvents bounds a run's history. A reservation with many date
+// changes or resends continues as new past it even before the server
+// suggests so; a full stay takes well under a hundred events.
+const maxHistoryEvents = 2000
+
 // Snapshot is the workflow's state, carried across continue-as-new.
 type Snapshot struct {
 	Property     property.Property `json:"property"`
@@ -103,7 +108,7 @@ func (w *reservation) run(ctx workflow.Context) error {
 	w.upsertSearchAttributes(ctx)
 
 	for !w.closed {
-		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+		if info := workflow.GetInfo(ctx); info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() > maxHistoryEvents {
 			return w.continueAsNew(ctx)
 		}
 		w.step(ctx)
@@ -294,6 +299,7 @@ func (w *reservation) firstSeen(eventID string) bool {
 
 func (w *reservation) status() Status {
 	st := Status{
+		Reservation:   w.r,
 		ReservationID: w.r.ID,
 		PropertyID:    w.r.PropertyID,
 		State:         w.s.State,

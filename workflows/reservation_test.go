@@ -1,11 +1,14 @@
 package workflows
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/bellhop/bellhop/internal/mail"
 	"github.com/bellhop/bellhop/internal/property"
@@ -452,4 +455,38 @@ func typeNames(types []mail.Type) []string {
 		out[i] = string(t)
 	}
 	return out
+}
+
+func TestContinueAsNewCarriesState(t *testing.T) {
+	h := newHarness(t, mustTime(t, "2027-05-01T11:00:00Z"), nil)
+	h.at("2027-05-02T11:00:00Z", func() {
+		h.env.SetContinueAsNewSuggested(true)
+		h.signal(SignalChangeGuest, ChangeGuestSignal{Person: Person{FirstName: "Ana Maria"}})
+	})
+	r := booking(t, "2027-06-12", "2027-06-14")
+	h.env.ExecuteWorkflow(ReservationWorkflowName, r)
+
+	var can *workflow.ContinueAsNewError
+	if err := h.env.GetWorkflowError(); !errors.As(err, &can) {
+		t.Fatalf("workflow error = %v, want continue-as-new", err)
+	}
+	var carried Reservation
+	var snapshot *Snapshot
+	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &carried, &snapshot); err != nil {
+		t.Fatal(err)
+	}
+	if snapshot == nil || !snapshot.Done[mail.Confirmation] || carried.Guest.FirstName != "Ana Maria" {
+		t.Fatalf("carried reservation %+v, snapshot %+v", carried.Guest, snapshot)
+	}
+
+	next := newHarness(t, mustTime(t, "2027-05-02T11:00:00Z"), nil)
+	next.env.ExecuteWorkflow(ReservationWorkflowName, carried, snapshot)
+	if err := next.env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	next.expectNone(mail.Confirmation)
+	next.expectOnce(mail.OnlineCheckInInvitation, "2027-06-10T09:00:00Z")
+	if got := next.sentOf(mail.OnlineCheckInInvitation)[0].Msg.Text; !strings.Contains(got, "Olá Ana Maria") {
+		t.Errorf("invitation does not greet the last name given:\n%s", got)
+	}
 }

@@ -496,3 +496,24 @@ func TestOptionalMovedConfirmedCancelledOnDevServer(t *testing.T) {
 	}
 	s.recordHistory(started.WorkflowID, started.RunID, "optional-moved-confirmed-cancelled")
 }
+
+func TestServerErrorsThenSuccessDeliversOnce(t *testing.T) {
+	s := newStack(t, nil)
+	s.fake.Script(fakeresend.Fault{Status: 500}, fakeresend.Fault{Status: 502}, fakeresend.Fault{Status: 503})
+	s.startWorkers()
+	r := s.reservation("5xx-" + randomID(t))
+
+	if _, err := s.client.Start(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	rows := s.waitForDeliveries(r.ID, 1)
+	if rows[0].Status != mail.StatusSent {
+		t.Fatalf("delivery = %+v, want sent", rows[0])
+	}
+	if n := len(s.fake.Emails()); n != 1 {
+		t.Errorf("fake accepted %d mails, want 1", n)
+	}
+	if n := s.fake.Requests(); n != 4 {
+		t.Errorf("fake got %d requests, want 3 failures and 1 success", n)
+	}
+}

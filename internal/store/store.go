@@ -299,3 +299,41 @@ func (s *Store) Suppress(ctx context.Context, address, reason, note string) erro
 }
 
 func normalizeAddress(address string) string { return strings.ToLower(strings.TrimSpace(address)) }
+
+// Suppressed is one entry of the suppression list.
+type Suppressed struct {
+	Address   string
+	Reason    string
+	Note      string
+	CreatedAt time.Time
+}
+
+// Suppressions returns the suppression list, newest first.
+func (s *Store) Suppressions(ctx context.Context) ([]Suppressed, error) {
+	rows, err := s.pool.Query(ctx, `select address, reason, note, created_at from suppressions order by created_at desc, address`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Suppressed
+	for rows.Next() {
+		var e Suppressed
+		if err := rows.Scan(&e.Address, &e.Reason, &e.Note, &e.CreatedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Unsuppress removes the address from the suppression list.
+func (s *Store) Unsuppress(ctx context.Context, address string) error {
+	tag, err := s.pool.Exec(ctx, `delete from suppressions where address = $1`, normalizeAddress(address))
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("address %q is not on the suppression list: %w", address, ErrNotFound)
+	}
+	return nil
+}

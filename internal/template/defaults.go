@@ -33,7 +33,7 @@ func init() {
 		if err != nil {
 			return err
 		}
-		c, err := splitDefault(string(raw))
+		c, err := ParseFile(string(raw))
 		if err != nil {
 			return fmt.Errorf("%s: %w", p, err)
 		}
@@ -48,7 +48,11 @@ func init() {
 	}
 }
 
-func splitDefault(raw string) (Content, error) {
+// ParseFile reads a template in the file format of the shipped templates:
+// "Subject: ..." on the first line, a line "---text" before the plain-text
+// body and a line "---html" before the HTML body. It checks the layout, not
+// the placeholders; Compile does that.
+func ParseFile(raw string) (Content, error) {
 	raw = strings.ReplaceAll(raw, "\r\n", "\n")
 	first, rest, ok := strings.Cut(raw, "\n")
 	subject, hasSubject := strings.CutPrefix(first, "Subject: ")
@@ -68,6 +72,11 @@ func splitDefault(raw string) (Content, error) {
 		Text:    strings.TrimSpace(text) + "\n",
 		HTML:    strings.TrimSpace(htmlBody) + "\n",
 	}, nil
+}
+
+// FormatFile writes c in the format ParseFile reads.
+func FormatFile(c Content) string {
+	return "Subject: " + c.Subject + "\n---text\n" + strings.TrimRight(c.Text, "\n") + "\n---html\n" + strings.TrimRight(c.HTML, "\n") + "\n"
 }
 
 // Default returns the shipped template for the mail type in lang.
