@@ -278,7 +278,7 @@ type Rejection struct {
 // Status is the result of QueryStatus.
 type Status struct {
 	// Reservation is the reservation as it stands after every change.
-	Reservation Reservation `json:"reservation"`
+	Reservation   Reservation   `json:"reservation"`
 	ReservationID string        `json:"reservationId"`
 	PropertyID    string        `json:"propertyId"`
 	State         State         `json:"state"`
