@@ -28,7 +28,10 @@ log "building worker and starter"
 go build -o bin/worker ./worker
 go build -o bin/starter ./starter
 
-pg_port=$(free_port 0)
+# Reuse the previous run's port when it is free, so that an exported
+# DATABASE_URL keeps working across runs.
+pg_port=$(free_port "$(cat "$STATE_DIR/postgres.port" 2>/dev/null || echo 0)")
+echo "$pg_port" >"$STATE_DIR/postgres.port"
 log "starting PostgreSQL on 127.0.0.1:$pg_port (data in .local/postgres)"
 start_postgres "$STATE_DIR/postgres" "$pg_port"
 
@@ -38,8 +41,8 @@ log "starting the Temporal dev server on $temporal_port, Web UI on $ui_port"
 start_dev_server "$STATE_DIR/temporal.db" "$temporal_port" "$ui_port" "$STATE_DIR/temporal.log"
 pids+=("$TEMPORAL_PID")
 
-log "starting the worker (log in .local/worker.log)"
-bin/worker >"$STATE_DIR/worker.log" 2>&1 &
+log "starting the worker (log appended to .local/worker.log)"
+bin/worker >>"$STATE_DIR/worker.log" 2>&1 &
 pids+=("$!")
 
 log "starting a demo reservation"

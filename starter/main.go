@@ -34,6 +34,13 @@ Reservations (through Temporal):
                              send a mail again, to the guest or to ADDRESS
   release-reminder ID        send an optional reservation's release reminder now
   demo                       add the demo property and start a demo reservation
+  import --csv FILE [--limit N] [--shift-to DATE]
+                             start one reservation per booking of a CSV export, dates shifted
+
+Dry run (no server needed):
+  simulate --csv FILE [--limit N] [--out mails.jsonl]
+                             replay each booking through the real workflow with simulated
+                             time and write every mail it would send, or skip, as JSON Lines
 
 Properties and the mailing log (through PostgreSQL):
   properties set FILE        add or replace a property from a JSON file (- for standard input)
@@ -86,7 +93,11 @@ func (e usageError) Error() string { return e.msg + " (run starter help)" }
 
 func run(ctx context.Context, cfg config.Starter, command string, args []string, stdin io.Reader, stdout io.Writer) error {
 	switch command {
-	case "start", "signal", "query", "resend", "release-reminder", "demo":
+	case "simulate":
+		return simulateCommand(ctx, args, stdout, os.Stderr)
+	case "simulate-chunk":
+		return simulateChunkCommand(args, stdout, os.Stderr)
+	case "start", "signal", "query", "resend", "release-reminder", "demo", "import":
 		c, err := dialTemporal(cfg)
 		if err != nil {
 			return err
@@ -104,12 +115,15 @@ func run(ctx context.Context, cfg config.Starter, command string, args []string,
 			return resendCommand(ctx, rc, args, stdout)
 		case "release-reminder":
 			return releaseReminderCommand(ctx, rc, args, stdout)
-		case "demo":
+		case "demo", "import":
 			st, closeStore, err := openStore(ctx, cfg)
 			if err != nil {
 				return err
 			}
 			defer closeStore()
+			if command == "import" {
+				return importCommand(ctx, rc, st, args, stdout, os.Stderr)
+			}
 			return demoCommand(ctx, rc, st, args, stdout)
 		}
 	case "migrate":

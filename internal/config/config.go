@@ -45,7 +45,7 @@ type Worker struct {
 	OutboxDir     string        `envconfig:"BELLHOP_OUTBOX_DIR" default:"outbox" desc:"folder of the local outbox, used without RESEND_API_KEY"`
 	// Resend's default team limit was 2 requests per second when this was
 	// written; a team with a raised limit sets its own.
-	SendRate       float64 `envconfig:"BELLHOP_SEND_RATE" default:"2" desc:"send activities per second across all workers (the provider's rate limit)"`
+	SendRate       float64 `envconfig:"BELLHOP_SEND_RATE" default:"2" desc:"send activities per second across all workers (the provider's rate limit; not applied to the outbox)"`
 	RecipientLimit int     `envconfig:"BELLHOP_RECIPIENT_LIMIT" default:"20" desc:"automatic mails one address may get in 24 hours; 0 turns the guard off"`
 }
 

@@ -232,7 +232,7 @@ var indexPage = template.Must(template.New("index").Parse(`<!doctype html>
 <style>body{font-family:sans-serif;margin:2em}td,th{padding:.3em .8em;text-align:left}tr:nth-child(even){background:#f3f3f3}</style>
 </head><body>
 <h1>Bellhop outbox</h1>
-<p>{{len .}} mails, newest first. Each link opens the .eml file; save it and open it in a mail program to see the HTML part.</p>
+<p>{{len .}} {{if eq (len .) 1}}mail{{else}}mails{{end}}, newest first. Each link opens the .eml file; save it and open it in a mail program to see the HTML part.</p>
 <table><tr><th>written</th><th>to</th><th>subject</th></tr>
 {{range .}}<tr><td>{{.Written.Format "2006-01-02 15:04:05"}}</td><td>{{.To}}</td><td><a href="{{.File}}">{{.Subject}}</a></td></tr>
 {{end}}</table></body></html>

@@ -43,9 +43,9 @@ func NewSender(cfg config.Worker) (mail.Sender, string, error) {
 }
 
 // NewWorkers returns the workflow worker and the send worker on the task
-// queue. The send worker's activity rate limit is enforced by the Temporal
-// server across every worker polling the queue, so a burst waits in the
-// queue instead of failing at the provider.
+// queue. The send worker's activity rate limit (per second; 0 means none) is
+// enforced by the Temporal server across every worker polling the queue, so
+// a burst waits in the queue instead of failing at the provider.
 func NewWorkers(c client.Client, taskQueue string, acts *activities.Activities, sendRate float64) (worker.Worker, worker.Worker) {
 	main := worker.New(c, taskQueue, worker.Options{})
 	main.RegisterWorkflowWithOptions(workflows.ReservationWorkflow, workflow.RegisterOptions{Name: workflows.ReservationWorkflowName})
@@ -89,7 +89,12 @@ func Run(ctx context.Context, cfg config.Worker, logger *slog.Logger) error {
 	defer c.Close()
 
 	acts := &activities.Activities{Store: store.New(pool), Sender: sender, RecipientLimit: cfg.RecipientLimit}
-	main, send := NewWorkers(c, cfg.Temporal.TaskQueue, acts, cfg.SendRate)
+	sendRate := cfg.SendRate
+	if cfg.ResendAPIKey == "" {
+		// The rate is the provider's limit; the outbox has none.
+		sendRate = 0
+	}
+	main, send := NewWorkers(c, cfg.Temporal.TaskQueue, acts, sendRate)
 	if err := main.Start(); err != nil {
 		return fmt.Errorf("start workflow worker: %w", err)
 	}
@@ -99,7 +104,7 @@ func Run(ctx context.Context, cfg config.Worker, logger *slog.Logger) error {
 	}
 	defer send.Stop()
 	logger.Info("Worker started", "temporal", cfg.Temporal.Address, "namespace", cfg.Temporal.Namespace,
-		"taskQueue", cfg.Temporal.TaskQueue, "sendRate", cfg.SendRate)
+		"taskQueue", cfg.Temporal.TaskQueue, "sendRate", sendRate)
 
 	<-ctx.Done()
 	logger.Info("Worker stopping")
