@@ -30,7 +30,11 @@ import (
 type Outbox struct {
 	dir string
 	now func() time.Time
-	mu  sync.Mutex
+
+	mu sync.Mutex
+	// entries lists the folder's mails for index.html, read once from the
+	// folder and kept up to date by Send.
+	entries []entry
 }
 
 // New returns an outbox in dir, creating the folder if needed.
@@ -38,7 +42,19 @@ func New(dir string) (*Outbox, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create outbox folder %s: %w", dir, err)
 	}
-	return &Outbox{dir: dir, now: time.Now}, nil
+	o := &Outbox{dir: dir, now: time.Now}
+	files, err := filepath.Glob(filepath.Join(dir, "*.eml"))
+	if err != nil {
+		return nil, err
+	}
+	for _, path := range files {
+		e, err := readEntry(path)
+		if err != nil {
+			return nil, fmt.Errorf("read outbox file %s: %w", path, err)
+		}
+		o.entries = append(o.entries, e)
+	}
+	return o, nil
 }
 
 // Dir returns the outbox folder.
@@ -69,6 +85,7 @@ func (o *Outbox) Send(ctx context.Context, msg mail.Message) (mail.Receipt, erro
 	if err := os.Rename(tmp, path); err != nil {
 		return mail.Receipt{}, &mail.SendError{Retryable: true, Message: err.Error()}
 	}
+	o.entries = append(o.entries, entry{File: name, To: msg.To, Subject: msg.Subject, Written: o.now()})
 	if err := o.writeIndex(); err != nil {
 		return mail.Receipt{}, &mail.SendError{Retryable: true, Message: err.Error()}
 	}
@@ -238,21 +255,10 @@ var indexPage = template.Must(template.New("index").Parse(`<!doctype html>
 {{end}}</table></body></html>
 `))
 
-// writeIndex rebuilds index.html from the .eml files in the folder.
+// writeIndex rewrites index.html from the entries, newest first.
 func (o *Outbox) writeIndex() error {
-	files, err := filepath.Glob(filepath.Join(o.dir, "*.eml"))
-	if err != nil {
-		return err
-	}
-	entries := make([]entry, 0, len(files))
-	for _, path := range files {
-		e, err := readEntry(path)
-		if err != nil {
-			return err
-		}
-		entries = append(entries, e)
-	}
-	sort.Slice(entries, func(i, j int) bool { return entries[i].Written.After(entries[j].Written) })
+	entries := append([]entry(nil), o.entries...)
+	sort.SliceStable(entries, func(i, j int) bool { return entries[i].Written.After(entries[j].Written) })
 
 	var buf bytes.Buffer
 	if err := indexPage.Execute(&buf, entries); err != nil {
