@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	netmail "net/mail"
+	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -49,12 +51,16 @@ func (a *Activities) LoadProperty(ctx context.Context, propertyID string) (prope
 // an activity error; rate limits, server errors and timeouts are returned as
 // retryable errors, honouring the provider's retry-after.
 func (a *Activities) SendMail(ctx context.Context, in SendMailInput) (SendMailResult, error) {
-	logger := activity.GetLogger(ctx)
-
 	p, err := a.LoadProperty(ctx, in.PropertyID)
 	if err != nil {
 		return SendMailResult{}, err
 	}
+	return a.sendOne(ctx, p, in)
+}
+
+// sendOne is SendMail for a property already loaded.
+func (a *Activities) sendOne(ctx context.Context, p property.Property, in SendMailInput) (SendMailResult, error) {
+	logger := activity.GetLogger(ctx)
 	msg, lang, err := a.render(ctx, p, in)
 	if err != nil {
 		return SendMailResult{}, err
@@ -94,6 +100,14 @@ func (a *Activities) SendMail(ctx context.Context, in SendMailInput) (SendMailRe
 	}
 	if stored.Status != mail.StatusSending {
 		return resultOf(stored), nil
+	}
+	if msg.Attachments, err = a.loadAttachments(in.Attachments); err != nil {
+		logger.Error("Attachment unavailable", "mail", in.Mail, "key", in.IdempotencyKey, "error", err)
+		finished, ferr := a.Store.FinishDelivery(ctx, in.IdempotencyKey, mail.StatusFailed, "", "", err.Error())
+		if ferr != nil {
+			return SendMailResult{}, fmt.Errorf("update delivery %s: %w", in.IdempotencyKey, ferr)
+		}
+		return resultOf(finished), nil
 	}
 	if !created && a.now().Sub(stored.CreatedAt) > providerKeyWindow {
 		// The earlier attempt may or may not have reached the provider, and
@@ -265,6 +279,11 @@ func Values(p property.Property, in SendMailInput, lang string) map[string]strin
 		"billLink":            d.BillLink,
 		"cardLastFour":        d.CardLastFour,
 		"addCardLink":         d.AddCardLink,
+		"resetLink":           d.ResetLink,
+		"magicLink":           d.MagicLink,
+	}
+	if !d.DeletionDate.IsZero() {
+		v["deletionDate"] = language.FormatDate(lang, d.DeletionDate.Year, d.DeletionDate.Month, d.DeletionDate.Day)
 	}
 	if !d.Arrival.IsZero() {
 		v["arrivalDate"] = language.FormatDate(lang, d.Arrival.Year, d.Arrival.Month, d.Arrival.Day)
@@ -284,4 +303,26 @@ func Values(p property.Property, in SendMailInput, lang string) map[string]strin
 		}
 	}
 	return v
+}
+
+// loadAttachments reads each attachment's content, from the reference's
+// file under BillsDir when it has no inline content.
+func (a *Activities) loadAttachments(refs []AttachmentRef) ([]mail.Attachment, error) {
+	var out []mail.Attachment
+	for _, ref := range refs {
+		content := ref.Content
+		if len(content) == 0 {
+			if ref.Path == "" || !filepath.IsLocal(ref.Path) {
+				return nil, fmt.Errorf("invalid attachment path %q: give a path relative to the bills folder", ref.Path)
+			}
+			full := filepath.Join(a.BillsDir, ref.Path)
+			raw, err := os.ReadFile(full)
+			if err != nil {
+				return nil, fmt.Errorf("attachment %s not readable at %s: store it under the bills folder (BELLHOP_BILLS_DIR) and resend the mail: %w", ref.Filename, full, err)
+			}
+			content = raw
+		}
+		out = append(out, mail.Attachment{Filename: ref.Filename, ContentType: ref.ContentType, Content: content})
+	}
+	return out, nil
 }

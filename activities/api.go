@@ -83,6 +83,25 @@ type MailData struct {
 	PaymentAmount      Money         `json:"paymentAmount"`
 	CardLastFour       string        `json:"cardLastFour,omitempty"`
 	AddCardLink        string        `json:"addCardLink,omitempty"`
+	// ResetLink and MagicLink carry tokens: they reach the mail and nothing
+	// else, neither logs nor the mailing log.
+	ResetLink    string        `json:"resetLink,omitempty"`
+	MagicLink    string        `json:"magicLink,omitempty"`
+	DeletionDate schedule.Date `json:"deletionDate"`
+}
+
+// MaxInlineAttachment is the largest attachment, in bytes, that may travel
+// inside a signal and an activity input. Larger files go by reference to a
+// file under the bills folder, which keeps workflow histories small.
+const MaxInlineAttachment = 256 << 10
+
+// AttachmentRef is a file to attach: inline Content, or Path relative to the
+// worker's bills folder.
+type AttachmentRef struct {
+	Filename    string `json:"filename"`
+	ContentType string `json:"contentType,omitempty"`
+	Path        string `json:"path,omitempty"`
+	Content     []byte `json:"content,omitempty"`
 }
 
 // SendMailInput asks for one mail. The idempotency key identifies the mail
@@ -105,7 +124,8 @@ type SendMailInput struct {
 	Automatic bool     `json:"automatic"`
 	Data      MailData `json:"data"`
 	// SkipReason, when set, records the mail as skipped without sending it.
-	SkipReason string `json:"skipReason,omitempty"`
+	SkipReason  string          `json:"skipReason,omitempty"`
+	Attachments []AttachmentRef `json:"attachments,omitempty"`
 }
 
 // SendMailResult is the outcome of a mail: its delivery row's final status.
@@ -132,6 +152,21 @@ type Activities struct {
 	RecipientLimit int
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// BillsDir is the folder attachment paths are relative to.
+	BillsDir string
+	// Profiles stores customer profiles, for imports and erasure.
+	Profiles ProfileStore
+	// BatchSendRate paces the mails of batch activities, per second and
+	// worker; 0 means no pacing.
+	BatchSendRate float64
+}
+
+// ProfileStore is the part of the PostgreSQL store that account activities
+// use.
+type ProfileStore interface {
+	Properties(ctx context.Context) ([]property.Property, error)
+	UpsertProfiles(ctx context.Context, profiles []store.Profile) ([]string, error)
+	EraseCustomer(ctx context.Context, email, hashed string) (int64, error)
 }
 
 func (a *Activities) now() time.Time {

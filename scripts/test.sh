@@ -28,3 +28,10 @@ export BELLHOP_TEST_TEMPORAL_CLI="$TEMPORAL_BIN"
 export BELLHOP_TEST_REQUIRE_INTEGRATION=1
 log "running the tests"
 go test -race -count=1 -timeout 30m "$@" ./...
+
+# The 100,000-row profile import runs without the race detector, whose
+# overhead would stretch it from under a minute to many.
+log "running the large profile import"
+BELLHOP_TEST_LARGE=1 go test -count=1 -timeout 20m -run TestProfileImportOfHundredThousandRows -v ./internal/integration/ \
+  | grep -E '^(--- |ok|FAIL|PASS|panic)|rows per second|_test.go'
+exit "${PIPESTATUS[0]}"

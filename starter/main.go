@@ -37,6 +37,12 @@ Reservations (through Temporal):
   import --csv FILE [--limit N] [--shift-to DATE]
                              start one reservation per booking of a CSV export, dates shifted
 
+Accounts (through Temporal):
+  profiles import --csv FILE --property ID
+                             import customer profiles and send profile-created mails (starter profiles help)
+  account password-reset|magic-link|delete|withdraw|deletion-status ...
+                             account mails and deletion requests (starter account help)
+
 Dry run (no server needed):
   simulate --csv FILE [--limit N] [--out mails.jsonl]
                              replay each booking through the real workflow with simulated
@@ -97,7 +103,7 @@ func run(ctx context.Context, cfg config.Starter, command string, args []string,
 		return simulateCommand(ctx, args, stdout, os.Stderr)
 	case "simulate-chunk":
 		return simulateChunkCommand(args, stdout, os.Stderr)
-	case "start", "signal", "query", "resend", "release-reminder", "demo", "import":
+	case "start", "signal", "query", "resend", "release-reminder", "demo", "import", "profiles", "account":
 		c, err := dialTemporal(cfg)
 		if err != nil {
 			return err
@@ -115,6 +121,10 @@ func run(ctx context.Context, cfg config.Starter, command string, args []string,
 			return resendCommand(ctx, rc, args, stdout)
 		case "release-reminder":
 			return releaseReminderCommand(ctx, rc, args, stdout)
+		case "profiles":
+			return profilesCommand(ctx, rc, args, stdout, os.Stderr)
+		case "account":
+			return accountCommand(ctx, rc, args, stdout)
 		case "demo", "import":
 			st, closeStore, err := openStore(ctx, cfg)
 			if err != nil {

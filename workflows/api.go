@@ -219,6 +219,10 @@ type CloseBillSignal struct {
 	Owner *Person `json:"owner,omitempty"`
 	// Link is the bill's download address.
 	Link string `json:"link,omitempty"`
+	// PDF, when set, is attached to the bill mail: inline content of at most
+	// activities.MaxInlineAttachment bytes, or a path under the worker's
+	// bills folder.
+	PDF *activities.AttachmentRef `json:"pdf,omitempty"`
 }
 
 // ChargeSignal reports a card payment that succeeded or failed.
@@ -292,4 +296,97 @@ type Status struct {
 	// ClosesAt is when the workflow completes, once the stay ended or the
 	// reservation was cancelled.
 	ClosesAt *time.Time `json:"closesAt,omitempty"`
+}
+
+// Account workflows: a profile import, one account mail, a deletion request.
+const (
+	ProfileImportWorkflowName   = "ProfileImport"
+	AccountMailWorkflowName     = "AccountMail"
+	DeletionRequestWorkflowName = "DeletionRequest"
+)
+
+// QueryProgress returns an ImportProgress from a profile import.
+const QueryProgress = "progress"
+
+// SignalWithdraw withdraws a deletion request before its grace period ends.
+const SignalWithdraw = "withdraw"
+
+// QueryDeletion returns a DeletionStatus.
+const QueryDeletion = "deletion"
+
+// DefaultDeletionGrace is how long a deletion request waits before the data
+// is erased, so that a customer can withdraw a request made by mistake.
+const DefaultDeletionGrace = 30 * 24 * time.Hour
+
+// ImportWorkflowID returns the id of a profile import's workflow.
+func ImportWorkflowID(importID string) string { return "profile-import-" + importID }
+
+// AccountMailWorkflowID returns the id of an account mail's workflow. The
+// request id is the caller's, and must carry no personal data.
+func AccountMailWorkflowID(m mail.Type, requestID string) string {
+	return "account-" + string(m) + "-" + requestID
+}
+
+// DeletionWorkflowID returns the id of a deletion request's workflow.
+func DeletionWorkflowID(requestID string) string { return "deletion-request-" + requestID }
+
+// ProfileImportInput starts a profile import, or continues one.
+type ProfileImportInput struct {
+	ImportID string `json:"importId"`
+	// Path is the CSV file on the worker's machine.
+	Path string `json:"path"`
+	// DefaultPropertyID is the property of rows without property_id.
+	DefaultPropertyID string `json:"defaultPropertyId"`
+	// BatchSize is the number of rows per batch; 0 means 1,000.
+	BatchSize int                     `json:"batchSize,omitempty"`
+	Cursor    activities.ImportCursor `json:"cursor"`
+	Progress  ImportProgress          `json:"progress"`
+}
+
+// ImportProgress is the state of a profile import.
+type ImportProgress struct {
+	Rows    int `json:"rows"`
+	Created int `json:"created"`
+	Updated int `json:"updated"`
+	Mailed  int `json:"mailed"`
+	Skipped int `json:"skipped"`
+	Failed  int `json:"failed"`
+	// InvalidCount counts every invalid row; Invalid keeps the first 100.
+	InvalidCount int                     `json:"invalidCount"`
+	Invalid      []activities.InvalidRow `json:"invalid,omitempty"`
+	Done         bool                    `json:"done"`
+	// Runs counts the workflow runs, one more after each continue-as-new.
+	Runs int `json:"runs"`
+}
+
+// AccountMailRequest asks for a password reset or magic link mail.
+type AccountMailRequest struct {
+	// RequestID identifies the request for good: a repeated request with
+	// the same id sends nothing. It must carry no personal data.
+	RequestID  string    `json:"requestId"`
+	Mail       mail.Type `json:"mail"`
+	PropertyID string    `json:"propertyId"`
+	Customer   Person    `json:"customer"`
+	// Link is the caller's link with its token. It reaches the mail only.
+	Link string `json:"link"`
+}
+
+// DeletionRequest asks to erase a customer's personal data.
+type DeletionRequest struct {
+	RequestID  string `json:"requestId"`
+	PropertyID string `json:"propertyId"`
+	Customer   Person `json:"customer"`
+	// Grace is how long to wait before erasing; 0 means DefaultDeletionGrace.
+	Grace time.Duration `json:"grace,omitempty"`
+}
+
+// DeletionStatus is the result of QueryDeletion.
+type DeletionStatus struct {
+	// State is pending, withdrawn or erased.
+	State    string     `json:"state"`
+	EraseAt  time.Time  `json:"eraseAt"`
+	Mail     MailResult `json:"mail"`
+	ErasedAt *time.Time `json:"erasedAt,omitempty"`
+	// DeliveriesErased counts the delivery rows whose address was hashed.
+	DeliveriesErased int64 `json:"deliveriesErased"`
 }

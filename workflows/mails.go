@@ -28,14 +28,15 @@ var sendActivityOptions = workflow.ActivityOptions{
 
 // mailSpec is one mail the workflow decided to send.
 type mailSpec struct {
-	mail       mail.Type
-	key        string
-	to         string
-	recipient  Person
-	language   string
-	automatic  bool
-	skipReason string
-	data       activities.MailData
+	mail        mail.Type
+	key         string
+	to          string
+	recipient   Person
+	language    string
+	automatic   bool
+	skipReason  string
+	data        activities.MailData
+	attachments []activities.AttachmentRef
 }
 
 // key returns the idempotency key of a mail: the workflow id, the mail type
@@ -87,6 +88,7 @@ func (w *reservation) send(ctx workflow.Context, spec mailSpec) MailResult {
 		Automatic:      spec.automatic,
 		Data:           spec.data,
 		SkipReason:     spec.skipReason,
+		Attachments:    spec.attachments,
 	}
 	options := sendActivityOptions
 	options.TaskQueue = SendTaskQueue(workflow.GetInfo(ctx).TaskQueueName)

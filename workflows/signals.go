@@ -1,8 +1,11 @@
 package workflows
 
 import (
+	"fmt"
+
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/bellhop/bellhop/activities"
 	"github.com/bellhop/bellhop/internal/mail"
 )
 
@@ -210,6 +213,15 @@ func (w *reservation) onCloseBill(ctx workflow.Context, s CloseBillSignal) {
 	if _, seen := w.s.Bills[s.BillID]; seen {
 		return
 	}
+	if s.PDF != nil && len(s.PDF.Content) > activities.MaxInlineAttachment {
+		w.reject(ctx, SignalCloseBill, fmt.Sprintf("the PDF of bill %s is %d bytes, above the %d-byte limit for inline files; store it in the bills folder and send its path",
+			s.BillID, len(s.PDF.Content), activities.MaxInlineAttachment))
+		return
+	}
+	if s.PDF != nil && len(s.PDF.Content) == 0 && s.PDF.Path == "" {
+		w.reject(ctx, SignalCloseBill, "the PDF of bill "+s.BillID+" has neither content nor path")
+		return
+	}
 	if w.s.State != Started && w.s.State != Processed {
 		w.reject(ctx, SignalCloseBill, w.wrongState(Started, Processed))
 		return
@@ -225,6 +237,16 @@ func (w *reservation) billMail(s CloseBillSignal, key string) mailSpec {
 		spec.to, spec.recipient = s.Owner.Email, *s.Owner
 	}
 	spec.data.BillNumber, spec.data.BillTotal, spec.data.BillLink = s.Number, s.Total, s.Link
+	if s.PDF != nil {
+		pdf := *s.PDF
+		if pdf.Filename == "" {
+			pdf.Filename = "bill-" + s.BillID + ".pdf"
+		}
+		if pdf.ContentType == "" {
+			pdf.ContentType = "application/pdf"
+		}
+		spec.attachments = []activities.AttachmentRef{pdf}
+	}
 	return spec
 }
 

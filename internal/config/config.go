@@ -43,6 +43,7 @@ type Worker struct {
 	ResendBaseURL string        `envconfig:"RESEND_BASE_URL" default:"https://api.resend.com/" desc:"Resend API base URL"`
 	ResendTimeout time.Duration `envconfig:"RESEND_TIMEOUT" default:"30s" desc:"time limit of one request to Resend"`
 	OutboxDir     string        `envconfig:"BELLHOP_OUTBOX_DIR" default:"outbox" desc:"folder of the local outbox, used without RESEND_API_KEY"`
+	BillsDir      string        `envconfig:"BELLHOP_BILLS_DIR" default:"bills" desc:"folder that bill PDF paths in close-bill signals are relative to"`
 	// Resend's default team limit was 2 requests per second when this was
 	// written; a team with a raised limit sets its own.
 	SendRate       float64 `envconfig:"BELLHOP_SEND_RATE" default:"2" desc:"send activities per second across all workers (the provider's rate limit; not applied to the outbox)"`

@@ -11,6 +11,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/temporalproto"
+	"go.temporal.io/api/workflowservice/v1"
 
 	"github.com/bellhop/bellhop/internal/config"
 )
@@ -66,4 +67,8 @@ func (s *stack) recordHistory(workflowID, runID, name string) {
 	if err := os.WriteFile(filepath.Join(dir, name+".json"), raw, 0o644); err != nil {
 		s.t.Fatal(err)
 	}
+}
+
+func listRequest(query string) *workflowservice.ListWorkflowExecutionsRequest {
+	return &workflowservice.ListWorkflowExecutionsRequest{Namespace: "default", Query: query, PageSize: 1000}
 }

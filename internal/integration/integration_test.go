@@ -65,6 +65,7 @@ type stack struct {
 	client *client.Client
 	tc     temporalclient.Client
 	queue  string
+	bills  string
 }
 
 func newStack(t *testing.T, configure func(*property.Property)) *stack {
@@ -93,7 +94,7 @@ func newStack(t *testing.T, configure func(*property.Property)) *stack {
 	t.Cleanup(fake.Close)
 
 	tc := server.Client()
-	return &stack{t: t, store: st, pool: pool, dbURL: dbURL, fake: fake, tc: tc, queue: "it-" + randomID(t), client: nil}
+	return &stack{t: t, store: st, pool: pool, dbURL: dbURL, fake: fake, tc: tc, queue: "it-" + randomID(t), bills: t.TempDir()}
 }
 
 // startWorkers runs the workflow and send workers for this stack with the
@@ -109,7 +110,7 @@ func (s *stack) startWorkers() {
 
 func (s *stack) startWorkersWith(sender mail.Sender) {
 	s.t.Helper()
-	acts := &activities.Activities{Store: s.store, Sender: sender, RecipientLimit: 20}
+	acts := &activities.Activities{Store: s.store, Profiles: s.store, Sender: sender, RecipientLimit: 20, BillsDir: s.bills}
 	main, send := service.NewWorkers(s.tc, s.queue, acts, 50)
 	for _, w := range []interface {
 		Start() error

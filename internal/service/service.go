@@ -48,12 +48,24 @@ func NewSender(cfg config.Worker) (mail.Sender, string, error) {
 // a burst waits in the queue instead of failing at the provider.
 func NewWorkers(c client.Client, taskQueue string, acts *activities.Activities, sendRate float64) (worker.Worker, worker.Worker) {
 	main := worker.New(c, taskQueue, worker.Options{})
-	main.RegisterWorkflowWithOptions(workflows.ReservationWorkflow, workflow.RegisterOptions{Name: workflows.ReservationWorkflowName})
-	main.RegisterActivity(acts.LoadProperty)
-
 	send := worker.New(c, workflows.SendTaskQueue(taskQueue), worker.Options{TaskQueueActivitiesPerSecond: sendRate})
-	send.RegisterActivity(acts.SendMail)
+	Register(main, send, acts)
 	return main, send
+}
+
+// Register registers the workflows and light activities on the workflow
+// worker and the mail-sending activities on the send worker.
+func Register(main, send worker.Registry, acts *activities.Activities) {
+	main.RegisterWorkflowWithOptions(workflows.ReservationWorkflow, workflow.RegisterOptions{Name: workflows.ReservationWorkflowName})
+	main.RegisterWorkflowWithOptions(workflows.ProfileImportWorkflow, workflow.RegisterOptions{Name: workflows.ProfileImportWorkflowName})
+	main.RegisterWorkflowWithOptions(workflows.AccountMailWorkflow, workflow.RegisterOptions{Name: workflows.AccountMailWorkflowName})
+	main.RegisterWorkflowWithOptions(workflows.DeletionRequestWorkflow, workflow.RegisterOptions{Name: workflows.DeletionRequestWorkflowName})
+	main.RegisterActivity(acts.LoadProperty)
+	main.RegisterActivity(acts.ImportProfilesBatch)
+	main.RegisterActivity(acts.EraseCustomer)
+
+	send.RegisterActivity(acts.SendMail)
+	send.RegisterActivity(acts.SendProfileMails)
 }
 
 // Run starts the worker and blocks until ctx is cancelled, then stops the
@@ -88,11 +100,15 @@ func Run(ctx context.Context, cfg config.Worker, logger *slog.Logger) error {
 	}
 	defer c.Close()
 
-	acts := &activities.Activities{Store: store.New(pool), Sender: sender, RecipientLimit: cfg.RecipientLimit}
 	sendRate := cfg.SendRate
 	if cfg.ResendAPIKey == "" {
 		// The rate is the provider's limit; the outbox has none.
 		sendRate = 0
+	}
+	st := store.New(pool)
+	acts := &activities.Activities{
+		Store: st, Profiles: st, Sender: sender, RecipientLimit: cfg.RecipientLimit,
+		BillsDir: cfg.BillsDir, BatchSendRate: sendRate,
 	}
 	main, send := NewWorkers(c, cfg.Temporal.TaskQueue, acts, sendRate)
 	if err := main.Start(); err != nil {

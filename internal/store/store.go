@@ -337,3 +337,97 @@ func (s *Store) Unsuppress(ctx context.Context, address string) error {
 	}
 	return nil
 }
+
+// Profile is a customer profile.
+type Profile struct {
+	Email       string
+	FirstName   string
+	LastName    string
+	Language    string
+	Nationality string
+	PropertyID  string
+}
+
+// UpsertProfiles creates or updates the profiles in one statement, keyed by
+// the lower-cased, trimmed address, and returns the addresses it created.
+// Callers pass each address once.
+func (s *Store) UpsertProfiles(ctx context.Context, profiles []Profile) (created []string, err error) {
+	if len(profiles) == 0 {
+		return nil, nil
+	}
+	cols := make([][]string, 6)
+	for _, p := range profiles {
+		for i, v := range []string{normalizeAddress(p.Email), p.FirstName, p.LastName, p.Language, p.Nationality, p.PropertyID} {
+			cols[i] = append(cols[i], v)
+		}
+	}
+	rows, err := s.pool.Query(ctx, `insert into customer_profiles (email, first_name, last_name, language, nationality, property_id)
+		select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+		on conflict (email) do update set
+			first_name = coalesce(nullif(excluded.first_name, ''), customer_profiles.first_name),
+			last_name = coalesce(nullif(excluded.last_name, ''), customer_profiles.last_name),
+			language = coalesce(nullif(excluded.language, ''), customer_profiles.language),
+			nationality = coalesce(nullif(excluded.nationality, ''), customer_profiles.nationality),
+			property_id = coalesce(nullif(excluded.property_id, ''), customer_profiles.property_id),
+			updated_at = now()
+		returning email, xmax = 0`, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5])
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var email string
+		var inserted bool
+		if err := rows.Scan(&email, &inserted); err != nil {
+			return nil, err
+		}
+		if inserted {
+			created = append(created, email)
+		}
+	}
+	return created, rows.Err()
+}
+
+// ProfileByEmail returns the profile of the address.
+func (s *Store) ProfileByEmail(ctx context.Context, email string) (Profile, error) {
+	var p Profile
+	err := s.pool.QueryRow(ctx, `select email, first_name, last_name, language, nationality, property_id
+		from customer_profiles where email = $1`, normalizeAddress(email)).
+		Scan(&p.Email, &p.FirstName, &p.LastName, &p.Language, &p.Nationality, &p.PropertyID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Profile{}, fmt.Errorf("profile of %q: %w", email, ErrNotFound)
+	}
+	return p, err
+}
+
+// CountProfiles returns the number of profiles.
+func (s *Store) CountProfiles(ctx context.Context) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `select count(*) from customer_profiles`).Scan(&n)
+	return n, err
+}
+
+// EraseCustomer deletes the profile of the address and replaces the address
+// in the mailing log with hashed, so that delivery rows the hotel must keep
+// no longer name the customer. Subjects are cleared too, since a property's
+// own template may put the guest's name there. It returns the number of
+// delivery rows changed.
+func (s *Store) EraseCustomer(ctx context.Context, email, hashed string) (int64, error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer func() {
+		// Rollback after Commit is a no-op; an earlier error is returned below.
+		_ = tx.Rollback(ctx)
+	}()
+	if _, err := tx.Exec(ctx, `delete from customer_profiles where email = $1`, normalizeAddress(email)); err != nil {
+		return 0, err
+	}
+	tag, err := tx.Exec(ctx, `update deliveries set recipient = $2, subject = '', updated_at = now()
+		where lower(recipient) = $1`, normalizeAddress(email), hashed)
+	if err != nil {
+		return 0, err
+	}
+	return tag.RowsAffected(), tx.Commit(ctx)
+}

@@ -192,3 +192,106 @@ func (c *Client) update(ctx context.Context, reservationID, name string, args ..
 	}
 	return result, nil
 }
+
+// ImportProfiles starts a profile import of a CSV file on the worker's
+// machine and returns its workflow id. Progress comes from ImportProgress.
+func (c *Client) ImportProfiles(ctx context.Context, in workflows.ProfileImportInput) (string, error) {
+	if in.ImportID == "" || in.Path == "" {
+		return "", errors.New("invalid profile import: importId and path are required")
+	}
+	id := workflows.ImportWorkflowID(in.ImportID)
+	_, err := c.temporal.ExecuteWorkflow(ctx, temporalclient.StartWorkflowOptions{
+		ID:                                       id,
+		TaskQueue:                                c.taskQueue,
+		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+	}, workflows.ProfileImportWorkflowName, in)
+	if err != nil {
+		return "", fmt.Errorf("start profile import %s: %w", in.ImportID, err)
+	}
+	return id, nil
+}
+
+// ImportProgress queries a profile import's progress. Once the import has
+// finished, it returns the final result.
+func (c *Client) ImportProgress(ctx context.Context, importID string) (workflows.ImportProgress, error) {
+	id := workflows.ImportWorkflowID(importID)
+	var p workflows.ImportProgress
+	v, err := c.temporal.QueryWorkflow(ctx, id, "", workflows.QueryProgress)
+	if err != nil {
+		return p, fmt.Errorf("query profile import %s: %w", importID, err)
+	}
+	return p, v.Get(&p)
+}
+
+// WaitImport waits for a profile import to finish and returns its result.
+func (c *Client) WaitImport(ctx context.Context, importID string) (workflows.ImportProgress, error) {
+	var p workflows.ImportProgress
+	err := c.temporal.GetWorkflow(ctx, workflows.ImportWorkflowID(importID), "").Get(ctx, &p)
+	return p, err
+}
+
+// SendAccountMail starts the workflow of a password reset or magic link
+// mail and waits for the mail's outcome. A repeated request id sends nothing
+// and returns the first outcome.
+func (c *Client) SendAccountMail(ctx context.Context, req workflows.AccountMailRequest) (workflows.MailResult, error) {
+	if req.RequestID == "" || req.Link == "" || req.Customer.Email == "" || req.PropertyID == "" {
+		return workflows.MailResult{}, errors.New("invalid account mail request: requestId, propertyId, customer.email and link are required")
+	}
+	id := workflows.AccountMailWorkflowID(req.Mail, req.RequestID)
+	run, err := c.temporal.ExecuteWorkflow(ctx, temporalclient.StartWorkflowOptions{
+		ID:                       id,
+		TaskQueue:                c.taskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+	}, workflows.AccountMailWorkflowName, req)
+	var already *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &already) {
+		run = c.temporal.GetWorkflow(ctx, id, "")
+	} else if err != nil {
+		return workflows.MailResult{}, fmt.Errorf("start %s request %s: %w", req.Mail, req.RequestID, err)
+	}
+	var result workflows.MailResult
+	if err := run.Get(ctx, &result); err != nil {
+		return result, fmt.Errorf("%s request %s: %w", req.Mail, req.RequestID, err)
+	}
+	return result, nil
+}
+
+// RequestDeletion starts a deletion request. A repeated request id starts
+// nothing.
+func (c *Client) RequestDeletion(ctx context.Context, req workflows.DeletionRequest) (string, error) {
+	if req.RequestID == "" || req.Customer.Email == "" || req.PropertyID == "" {
+		return "", errors.New("invalid deletion request: requestId, propertyId and customer.email are required")
+	}
+	id := workflows.DeletionWorkflowID(req.RequestID)
+	_, err := c.temporal.ExecuteWorkflow(ctx, temporalclient.StartWorkflowOptions{
+		ID:                       id,
+		TaskQueue:                c.taskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+	}, workflows.DeletionRequestWorkflowName, req)
+	var already *serviceerror.WorkflowExecutionAlreadyStarted
+	if err != nil && !errors.As(err, &already) {
+		return "", fmt.Errorf("start deletion request %s: %w", req.RequestID, err)
+	}
+	return id, nil
+}
+
+// WithdrawDeletion withdraws a pending deletion request.
+func (c *Client) WithdrawDeletion(ctx context.Context, requestID string) error {
+	if err := c.temporal.SignalWorkflow(ctx, workflows.DeletionWorkflowID(requestID), "", workflows.SignalWithdraw, nil); err != nil {
+		return fmt.Errorf("withdraw deletion request %s: %w", requestID, err)
+	}
+	return nil
+}
+
+// DeletionStatus queries a deletion request.
+func (c *Client) DeletionStatus(ctx context.Context, requestID string) (workflows.DeletionStatus, error) {
+	var st workflows.DeletionStatus
+	v, err := c.temporal.QueryWorkflow(ctx, workflows.DeletionWorkflowID(requestID), "", workflows.QueryDeletion)
+	if err != nil {
+		return st, fmt.Errorf("query deletion request %s: %w", requestID, err)
+	}
+	return st, v.Get(&st)
+}
