@@ -78,9 +78,11 @@ func (a *Activities) sendOne(ctx context.Context, p property.Property, in SendMa
 		Automatic:      in.Automatic,
 		Status:         mail.StatusSending,
 	}
-	if reason, err := a.skipReason(ctx, in); err != nil {
+	reason, skipKind, err := a.skipReason(ctx, in)
+	if err != nil {
 		return SendMailResult{}, err
-	} else if reason != "" {
+	}
+	if reason != "" {
 		row.Status, row.Error = mail.StatusSkipped, reason
 	}
 	if _, err := netmail.ParseAddress(in.To); err != nil && row.Status == mail.StatusSending {
@@ -92,11 +94,15 @@ func (a *Activities) sendOne(ctx context.Context, p property.Property, in SendMa
 	if err != nil {
 		return SendMailResult{}, fmt.Errorf("write delivery %s: %w", in.IdempotencyKey, err)
 	}
+	metrics := a.recorder()
 	if created && stored.Status == mail.StatusSkipped {
 		logger.Info("Mail skipped", "mail", in.Mail, "key", in.IdempotencyKey, "reason", stored.Error)
+		metrics.Skipped(skipKind)
+		metrics.MailFinished(string(in.Mail), mail.StatusSkipped)
 	}
 	if created && stored.Status == mail.StatusFailed {
 		logger.Error("Mail not sent", "mail", in.Mail, "key", in.IdempotencyKey, "error", stored.Error)
+		metrics.MailFinished(string(in.Mail), mail.StatusFailed)
 	}
 	if stored.Status != mail.StatusSending {
 		return resultOf(stored), nil
@@ -107,6 +113,7 @@ func (a *Activities) sendOne(ctx context.Context, p property.Property, in SendMa
 		if ferr != nil {
 			return SendMailResult{}, fmt.Errorf("update delivery %s: %w", in.IdempotencyKey, ferr)
 		}
+		metrics.MailFinished(string(in.Mail), mail.StatusFailed)
 		return resultOf(finished), nil
 	}
 	if !created && a.now().Sub(stored.CreatedAt) > providerKeyWindow {
@@ -119,11 +126,15 @@ func (a *Activities) sendOne(ctx context.Context, p property.Property, in SendMa
 		if err != nil {
 			return SendMailResult{}, fmt.Errorf("update delivery %s: %w", in.IdempotencyKey, err)
 		}
+		metrics.MailFinished(string(in.Mail), mail.StatusFailed)
 		return resultOf(finished), nil
 	}
 
+	began := time.Now()
 	receipt, sendErr := a.Sender.Send(ctx, msg)
 	if sendErr != nil {
+		metrics.SendObserved(a.Transport, "error", time.Since(began))
+		metrics.ProviderError(errorClass(sendErr))
 		if mail.IsPermanent(sendErr) {
 			var se *mail.SendError
 			errors.As(sendErr, &se)
@@ -132,11 +143,13 @@ func (a *Activities) sendOne(ctx context.Context, p property.Property, in SendMa
 			if err != nil {
 				return SendMailResult{}, fmt.Errorf("update delivery %s: %w", in.IdempotencyKey, err)
 			}
+			metrics.MailFinished(string(in.Mail), mail.StatusFailed)
 			return resultOf(finished), nil
 		}
 		return SendMailResult{}, retryable(sendErr)
 	}
 
+	metrics.SendObserved(a.Transport, "ok", time.Since(began))
 	finished, err := a.Store.FinishDelivery(ctx, in.IdempotencyKey, mail.StatusSent, receipt.Transport, receipt.MessageID, "")
 	if err != nil {
 		// The provider has the mail; a retry finds the row still sending and
@@ -145,33 +158,53 @@ func (a *Activities) sendOne(ctx context.Context, p property.Property, in SendMa
 		return SendMailResult{}, fmt.Errorf("update delivery %s after send: %w", in.IdempotencyKey, err)
 	}
 	logger.Info("Mail sent", "mail", in.Mail, "key", in.IdempotencyKey, "transport", receipt.Transport, "messageId", receipt.MessageID)
+	metrics.MailFinished(string(in.Mail), mail.StatusSent)
 	return resultOf(finished), nil
 }
 
-// skipReason returns why the mail must not go out, or "".
-func (a *Activities) skipReason(ctx context.Context, in SendMailInput) (string, error) {
+// skipReason returns why the mail must not go out and the kind of reason
+// for metrics (workflow, suppressed or recipient-limit), or "" for both.
+func (a *Activities) skipReason(ctx context.Context, in SendMailInput) (reason, kind string, err error) {
 	if in.SkipReason != "" {
-		return in.SkipReason, nil
+		return in.SkipReason, "workflow", nil
 	}
-	reason, suppressed, err := a.Store.Suppression(ctx, in.To)
+	suppression, suppressed, err := a.Store.Suppression(ctx, in.To)
 	if err != nil {
-		return "", fmt.Errorf("check suppression list: %w", err)
+		return "", "", fmt.Errorf("check suppression list: %w", err)
 	}
 	if suppressed {
-		return "address is on the suppression list (" + reason + ")", nil
+		return "address is on the suppression list (" + suppression + ")", "suppressed", nil
 	}
 	if in.Automatic && a.RecipientLimit > 0 {
 		n, err := a.Store.CountRecent(ctx, in.To, a.now().Add(-24*time.Hour), in.IdempotencyKey)
 		if err != nil {
-			return "", fmt.Errorf("count recent mails: %w", err)
+			return "", "", fmt.Errorf("count recent mails: %w", err)
 		}
 		if n >= a.RecipientLimit {
 			activity.GetLogger(ctx).Error("Recipient limit reached, automatic mail not sent",
 				"mail", in.Mail, "key", in.IdempotencyKey, "recent", n, "limit", a.RecipientLimit)
-			return fmt.Sprintf("recipient limit reached: %d automatic mails to this address in 24 hours (limit %d)", n, a.RecipientLimit), nil
+			return fmt.Sprintf("recipient limit reached: %d automatic mails to this address in 24 hours (limit %d)", n, a.RecipientLimit), "recipient-limit", nil
 		}
 	}
-	return "", nil
+	return "", "", nil
+}
+
+// errorClass names a transport failure for metrics.
+func errorClass(err error) string {
+	var se *mail.SendError
+	switch {
+	case !errors.As(err, &se):
+		return "other"
+	case se.Status == 429:
+		return "rate-limited"
+	case se.Status >= 500:
+		return "server-error"
+	case se.Status == 0:
+		return "network"
+	case !se.Retryable:
+		return "rejected"
+	}
+	return "other"
 }
 
 func retryable(err error) error {

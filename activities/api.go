@@ -159,6 +159,32 @@ type Activities struct {
 	// BatchSendRate paces the mails of batch activities, per second and
 	// worker; 0 means no pacing.
 	BatchSendRate float64
+	// Metrics receives measurements; nil records nothing.
+	Metrics Recorder
+	// Transport names the sender in metrics, such as resend or outbox.
+	Transport string
+}
+
+// Recorder receives the delivery pipeline's measurements.
+type Recorder interface {
+	MailFinished(mailType, status string)
+	SendObserved(transport, outcome string, d time.Duration)
+	Skipped(reason string)
+	ProviderError(class string)
+}
+
+type noRecorder struct{}
+
+func (noRecorder) MailFinished(string, string)                {}
+func (noRecorder) SendObserved(string, string, time.Duration) {}
+func (noRecorder) Skipped(string)                             {}
+func (noRecorder) ProviderError(string)                       {}
+
+func (a *Activities) recorder() Recorder {
+	if a.Metrics == nil {
+		return noRecorder{}
+	}
+	return a.Metrics
 }
 
 // ProfileStore is the part of the PostgreSQL store that account activities

@@ -87,13 +87,14 @@ stop_postgres() {
   as_postgres "$(postgres_bin)/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
 }
 
-# start_dev_server DBFILE PORT UIPORT LOGFILE starts the Temporal dev server
+# start_dev_server DBFILE PORT UIPORT LOGFILE [CODEC_ENDPOINT] starts the Temporal dev server
 # in the background with its state in DBFILE and the project's search
 # attributes, waits until it is healthy, and sets TEMPORAL_PID and
 # TEMPORAL_ADDRESS.
 start_dev_server() {
-  local db=$1 port=$2 ui_port=$3 logfile=$4 args=()
+  local db=$1 port=$2 ui_port=$3 logfile=$4 codec_endpoint=${5:-} args=()
   for attr in "${SEARCH_ATTRIBUTES[@]}"; do args+=(--search-attribute "$attr"); done
+  if [ -n "$codec_endpoint" ]; then args+=(--ui-codec-endpoint "$codec_endpoint"); fi
   "$TEMPORAL_BIN" server start-dev --db-filename "$db" --ip 127.0.0.1 --port "$port" \
     --ui-port "$ui_port" --log-level warn "${args[@]}" >"$logfile" 2>&1 &
   TEMPORAL_PID=$!
@@ -104,4 +105,15 @@ start_dev_server() {
     sleep 0.5
   done
   die "the Temporal dev server was not healthy after a minute; its log is $logfile"
+}
+
+# ensure_codec_key FILE writes a random AES-256 key as "local-1=base64" to
+# FILE unless it exists, and exports it as the codec's only key.
+ensure_codec_key() {
+  local file=$1
+  if [ ! -s "$file" ]; then
+    (umask 077 && printf 'local-1=%s\n' "$(head -c 32 /dev/urandom | base64 -w0)" >"$file")
+  fi
+  BELLHOP_CODEC_KEYS=$(cat "$file")
+  export BELLHOP_CODEC_KEYS
 }

@@ -37,8 +37,14 @@ start_postgres "$STATE_DIR/postgres" "$pg_port"
 
 temporal_port=$(free_port 7233)
 ui_port=$(free_port 8233)
+http_port=$(free_port 9090)
+export BELLHOP_HTTP_ADDR="127.0.0.1:$http_port"
+export BELLHOP_CODEC_CORS_ORIGIN="http://127.0.0.1:$ui_port"
+codec_endpoint="http://127.0.0.1:$http_port/codec"
+# Payloads are encrypted with a key kept in .local/, made on the first run.
+if [ -z "${BELLHOP_CODEC_KEYS:-}" ]; then ensure_codec_key "$STATE_DIR/codec.keys"; fi
 log "starting the Temporal dev server on $temporal_port, Web UI on $ui_port"
-start_dev_server "$STATE_DIR/temporal.db" "$temporal_port" "$ui_port" "$STATE_DIR/temporal.log"
+start_dev_server "$STATE_DIR/temporal.db" "$temporal_port" "$ui_port" "$STATE_DIR/temporal.log" "$codec_endpoint"
 pids+=("$TEMPORAL_PID")
 
 log "starting the worker (log appended to .local/worker.log)"
@@ -61,14 +67,16 @@ done
 cat <<TEXT
 
 Bellhop is running.
-  Confirmation:   $found
-  Outbox index:   $BELLHOP_OUTBOX_DIR/index.html
+  Confirmation:    $found
+  Outbox index:    $BELLHOP_OUTBOX_DIR/index.html
   Temporal Web UI: http://127.0.0.1:$ui_port/namespaces/default/workflows
-  Describe it:    bin/temporal workflow describe --address $TEMPORAL_ADDRESS -w reservation-$demo_id
-  Query it:       bin/temporal workflow query --address $TEMPORAL_ADDRESS -w reservation-$demo_id --type status
-  Starter:        export TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS DATABASE_URL='$DATABASE_URL'
-                  bin/starter query $demo_id
-  Worker log:     .local/worker.log
+  Describe it:     bin/temporal workflow describe --address $TEMPORAL_ADDRESS -w reservation-$demo_id
+  Query it:        bin/temporal workflow query --address $TEMPORAL_ADDRESS --codec-endpoint $codec_endpoint -w reservation-$demo_id --type status
+  Metrics, health: http://127.0.0.1:$http_port/metrics  http://127.0.0.1:$http_port/healthz
+  Starter:         export TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS DATABASE_URL='$DATABASE_URL' BELLHOP_CODEC_KEYS="\$(cat .local/codec.keys)"
+                   bin/starter query $demo_id
+  Worker log:      .local/worker.log
+  Payloads are encrypted; the Web UI and the commands above decrypt them through $codec_endpoint.
 
 Press Ctrl-C to stop.
 TEXT

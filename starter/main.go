@@ -179,11 +179,19 @@ func dialTemporal(cfg config.Starter) (temporalclient.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := temporalclient.Dial(temporalclient.Options{
+	payloadCodec, err := cfg.Codec.Load()
+	if err != nil {
+		return nil, err
+	}
+	options := temporalclient.Options{
 		HostPort:  cfg.Temporal.Address,
 		Namespace: cfg.Temporal.Namespace,
 		Logger:    temporallog.NewStructuredLogger(logger),
-	})
+	}
+	if payloadCodec != nil {
+		options.DataConverter = payloadCodec.DataConverter()
+	}
+	c, err := temporalclient.Dial(options)
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s: %w (is it running? set TEMPORAL_ADDRESS)", cfg.Temporal.Address, err)
 	}

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
+
+	"github.com/bellhop/bellhop/internal/codec"
 )
 
 // Temporal locates the Temporal service.
@@ -34,11 +36,42 @@ type Logging struct {
 	Format string `envconfig:"LOG_FORMAT" default:"text" desc:"log format: text or json"`
 }
 
+// Codec configures the payload codec that encrypts workflow data.
+type Codec struct {
+	Keys  string `envconfig:"BELLHOP_CODEC_KEYS" desc:"payload encryption keys as id=base64key,id2=base64key (32-byte keys); empty turns encryption off"`
+	KeyID string `envconfig:"BELLHOP_CODEC_KEY_ID" desc:"id of the key that encrypts new payloads; default: the only key"`
+}
+
+// Load returns the configured codec, or nil when no keys are set.
+func (c Codec) Load() (*codec.Codec, error) {
+	if strings.TrimSpace(c.Keys) == "" {
+		return nil, nil
+	}
+	keys, err := codec.ParseKeys(c.Keys)
+	if err != nil {
+		return nil, fmt.Errorf("invalid BELLHOP_CODEC_KEYS: %w", err)
+	}
+	active := c.KeyID
+	if active == "" {
+		if len(keys) != 1 {
+			return nil, fmt.Errorf("BELLHOP_CODEC_KEY_ID is required with more than one key in BELLHOP_CODEC_KEYS")
+		}
+		for id := range keys {
+			active = id
+		}
+	}
+	return codec.New(keys, active)
+}
+
 // Worker is the worker's configuration.
 type Worker struct {
 	Temporal
 	Database
 	Logging
+	Codec
+	HTTPAddr      string        `envconfig:"BELLHOP_HTTP_ADDR" default:"127.0.0.1:9090" desc:"address of the metrics, health, codec and webhook endpoint; empty turns it off"`
+	CORSOrigin    string        `envconfig:"BELLHOP_CODEC_CORS_ORIGIN" default:"http://127.0.0.1:8233" desc:"the one browser origin (the Temporal Web UI) allowed to call the codec endpoint"`
+	WebhookSecret string        `envconfig:"RESEND_WEBHOOK_SECRET" desc:"signing secret (whsec_...) of the Resend webhook; empty turns the webhook endpoint off"`
 	ResendAPIKey  string        `envconfig:"RESEND_API_KEY" desc:"Resend API key; without one, mails go to the outbox folder"`
 	ResendBaseURL string        `envconfig:"RESEND_BASE_URL" default:"https://api.resend.com/" desc:"Resend API base URL"`
 	ResendTimeout time.Duration `envconfig:"RESEND_TIMEOUT" default:"30s" desc:"time limit of one request to Resend"`
@@ -55,6 +88,7 @@ type Starter struct {
 	Temporal
 	Database
 	Logging
+	Codec
 }
 
 // Load fills cfg from the environment. With -h or --help among args it

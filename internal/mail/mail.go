@@ -65,6 +65,14 @@ const (
 	StatusSkipped = "skipped"
 )
 
+// Delivery statuses that Resend's webhooks report after a mail was sent.
+const (
+	StatusDelivered  = "delivered"
+	StatusDelayed    = "delayed"
+	StatusBounced    = "bounced"
+	StatusComplained = "complained"
+)
+
 // Attachment is a file sent with a message.
 type Attachment struct {
 	Filename    string

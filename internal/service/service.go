@@ -5,9 +5,13 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/client"
@@ -18,9 +22,12 @@ import (
 	"github.com/bellhop/bellhop/activities"
 	"github.com/bellhop/bellhop/internal/config"
 	"github.com/bellhop/bellhop/internal/mail"
+	"github.com/bellhop/bellhop/internal/metrics"
 	"github.com/bellhop/bellhop/internal/outbox"
 	"github.com/bellhop/bellhop/internal/resend"
+	"github.com/bellhop/bellhop/internal/server"
 	"github.com/bellhop/bellhop/internal/store"
+	"github.com/bellhop/bellhop/internal/webhook"
 	"github.com/bellhop/bellhop/schema"
 	"github.com/bellhop/bellhop/workflows"
 )
@@ -90,11 +97,27 @@ func Run(ctx context.Context, cfg config.Worker, logger *slog.Logger) error {
 	}
 	logger.Info("Mail transport ready", "transport", senderName)
 
-	c, err := client.Dial(client.Options{
-		HostPort:  cfg.Temporal.Address,
-		Namespace: cfg.Temporal.Namespace,
-		Logger:    temporallog.NewStructuredLogger(logger),
-	})
+	m, err := metrics.New()
+	if err != nil {
+		return fmt.Errorf("set up metrics: %w", err)
+	}
+	payloadCodec, err := cfg.Codec.Load()
+	if err != nil {
+		return err
+	}
+	options := client.Options{
+		HostPort:       cfg.Temporal.Address,
+		Namespace:      cfg.Temporal.Namespace,
+		Logger:         temporallog.NewStructuredLogger(logger),
+		MetricsHandler: m.TemporalHandler(),
+	}
+	if payloadCodec != nil {
+		options.DataConverter = payloadCodec.DataConverter()
+		logger.Info("Payload encryption on", "activeKey", payloadCodec.ActiveKeyID(), "keys", payloadCodec.KeyIDs())
+	} else {
+		logger.Warn("Payload encryption off: workflow histories hold guests' personal data in clear; set BELLHOP_CODEC_KEYS")
+	}
+	c, err := client.Dial(options)
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s: %w (is it running? set TEMPORAL_ADDRESS)", cfg.Temporal.Address, err)
 	}
@@ -108,7 +131,7 @@ func Run(ctx context.Context, cfg config.Worker, logger *slog.Logger) error {
 	st := store.New(pool)
 	acts := &activities.Activities{
 		Store: st, Profiles: st, Sender: sender, RecipientLimit: cfg.RecipientLimit,
-		BillsDir: cfg.BillsDir, BatchSendRate: sendRate,
+		BillsDir: cfg.BillsDir, BatchSendRate: sendRate, Metrics: m, Transport: transportName(cfg),
 	}
 	main, send := NewWorkers(c, cfg.Temporal.TaskQueue, acts, sendRate)
 	if err := main.Start(); err != nil {
@@ -122,9 +145,58 @@ func Run(ctx context.Context, cfg config.Worker, logger *slog.Logger) error {
 	logger.Info("Worker started", "temporal", cfg.Temporal.Address, "namespace", cfg.Temporal.Namespace,
 		"taskQueue", cfg.Temporal.TaskQueue, "sendRate", sendRate)
 
+	if cfg.HTTPAddr != "" {
+		opts := server.Options{
+			Addr:    cfg.HTTPAddr,
+			Metrics: m.Handler(),
+			Health: func(ctx context.Context) error {
+				if err := pool.Ping(ctx); err != nil {
+					return fmt.Errorf("PostgreSQL: %w", err)
+				}
+				if _, err := c.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+					return fmt.Errorf("temporal: %w", err)
+				}
+				return nil
+			},
+			CORSOrigin: cfg.CORSOrigin,
+		}
+		if payloadCodec != nil {
+			opts.Codec = payloadCodec
+		}
+		if cfg.WebhookSecret != "" {
+			opts.Webhook = webhook.New(st, cfg.WebhookSecret, logger, m)
+		}
+		srv := server.New(opts)
+		listener, err := net.Listen("tcp", cfg.HTTPAddr)
+		if err != nil {
+			return fmt.Errorf("listen on BELLHOP_HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
+		}
+		go func() {
+			if err := srv.Serve(listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				logger.Error("HTTP endpoint stopped", "error", err)
+			}
+		}()
+		defer func() {
+			shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := srv.Shutdown(shutdownCtx); err != nil {
+				logger.Error("HTTP endpoint shutdown", "error", err)
+			}
+		}()
+		logger.Info("HTTP endpoint listening", "address", listener.Addr().String(),
+			"codec", payloadCodec != nil, "webhook", cfg.WebhookSecret != "")
+	}
+
 	<-ctx.Done()
 	logger.Info("Worker stopping")
 	return nil
+}
+
+func transportName(cfg config.Worker) string {
+	if cfg.ResendAPIKey != "" {
+		return "resend"
+	}
+	return "outbox"
 }
 
 // redact hides the password of a database URL for logs and errors.

@@ -431,3 +431,60 @@ func (s *Store) EraseCustomer(ctx context.Context, email, hashed string) (int64,
 	}
 	return tag.RowsAffected(), tx.Commit(ctx)
 }
+
+// WebhookOutcome is what applying a webhook message did.
+type WebhookOutcome struct {
+	// Duplicate is set when the message id was processed before.
+	Duplicate bool
+	// Updated counts the delivery rows whose status changed.
+	Updated int64
+	// Suppressed is set when the recipient was added to the suppression list.
+	Suppressed bool
+}
+
+// ApplyWebhook records a provider's webhook message once: it updates the
+// status of the delivery with the provider's message id and, for a hard
+// bounce or a complaint, suppresses the recipient. A message id seen before
+// changes nothing. A delay does not overwrite a final status.
+func (s *Store) ApplyWebhook(ctx context.Context, messageID, eventType, emailID, status, suppressReason string, recipients []string) (WebhookOutcome, error) {
+	var out WebhookOutcome
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return out, err
+	}
+	defer func() {
+		// Rollback after Commit is a no-op; an earlier error is returned below.
+		_ = tx.Rollback(ctx)
+	}()
+	tag, err := tx.Exec(ctx, `insert into webhook_messages (id, event_type, email_id) values ($1, $2, $3)
+		on conflict (id) do nothing`, messageID, eventType, emailID)
+	if err != nil {
+		return out, err
+	}
+	if tag.RowsAffected() == 0 {
+		out.Duplicate = true
+		return out, nil
+	}
+	if status != "" && emailID != "" {
+		query := `update deliveries set status = $2, updated_at = now() where message_id = $1 and status <> $2`
+		if status == "delayed" {
+			query += ` and status = 'sent'`
+		}
+		tag, err := tx.Exec(ctx, query, emailID, status)
+		if err != nil {
+			return out, err
+		}
+		out.Updated = tag.RowsAffected()
+	}
+	if suppressReason != "" {
+		for _, address := range recipients {
+			tag, err := tx.Exec(ctx, `insert into suppressions (address, reason, note) values ($1, $2, $3)
+				on conflict (address) do nothing`, normalizeAddress(address), suppressReason, "webhook "+messageID)
+			if err != nil {
+				return out, err
+			}
+			out.Suppressed = out.Suppressed || tag.RowsAffected() > 0
+		}
+	}
+	return out, tx.Commit(ctx)
+}
