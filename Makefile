@@ -44,9 +44,10 @@ lint:
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
-## bench: benchmarks (none yet)
+## bench: measure throughput, history, latency and memory; OUT=folder for the results
+OUT ?= bench-results
 bench:
-	@echo "no benchmarks yet: make bench will measure start and send throughput"
+	scripts/bench.sh $(OUT) $(BENCH_FLAGS)
 
 ## mocks: regenerate the mocks of the store and sender interfaces
 mocks:

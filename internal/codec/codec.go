@@ -63,9 +63,11 @@ func New(keys map[string][]byte, active string) (*Codec, error) {
 	return c, nil
 }
 
-// ParseKeys reads keys written as "id=base64key,id2=base64key".
-func ParseKeys(s string) (map[string][]byte, error) {
+// ParseKeys reads keys written as "id=base64key,id2=base64key" and returns
+// them with their ids in the order written.
+func ParseKeys(s string) (map[string][]byte, []string, error) {
 	keys := map[string][]byte{}
+	var order []string
 	for _, part := range strings.Split(s, ",") {
 		part = strings.TrimSpace(part)
 		if part == "" {
@@ -73,15 +75,20 @@ func ParseKeys(s string) (map[string][]byte, error) {
 		}
 		id, encoded, ok := strings.Cut(part, "=")
 		if !ok {
-			return nil, fmt.Errorf("invalid codec key entry %q: write id=base64key", redact(part))
+			return nil, nil, fmt.Errorf("invalid codec key entry %q: write id=base64key", redact(part))
 		}
 		key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(encoded))
 		if err != nil {
-			return nil, fmt.Errorf("codec key %q is not valid base64: %w", id, err)
+			return nil, nil, fmt.Errorf("codec key %q is not valid base64: %w", id, err)
 		}
-		keys[strings.TrimSpace(id)] = key
+		id = strings.TrimSpace(id)
+		if _, dup := keys[id]; dup {
+			return nil, nil, fmt.Errorf("codec key id %q appears twice", id)
+		}
+		keys[id] = key
+		order = append(order, id)
 	}
-	return keys, nil
+	return keys, order, nil
 }
 
 func redact(entry string) string {

@@ -92,9 +92,9 @@ func TestPlainPayloadPassesThrough(t *testing.T) {
 }
 
 func TestParseKeysAndValidation(t *testing.T) {
-	keys, err := ParseKeys("k1=" + b64(key(1)) + ", k2=" + b64(key(2)))
-	if err != nil || len(keys) != 2 {
-		t.Fatalf("keys = %v, %v", keys, err)
+	keys, order, err := ParseKeys("k1=" + b64(key(1)) + ", k2=" + b64(key(2)))
+	if err != nil || len(keys) != 2 || strings.Join(order, ",") != "k1,k2" {
+		t.Fatalf("keys = %v, order %v, %v", keys, order, err)
 	}
 	if _, err := New(map[string][]byte{"short": []byte("too short")}, "short"); err == nil || !strings.Contains(err.Error(), "32") {
 		t.Errorf("short key: %v", err)
@@ -102,7 +102,7 @@ func TestParseKeysAndValidation(t *testing.T) {
 	if _, err := New(keys, "k3"); err == nil {
 		t.Error("unknown active key accepted")
 	}
-	if _, err := ParseKeys("k1:abc"); err == nil || strings.Contains(err.Error(), "abc") {
+	if _, _, err := ParseKeys("k1:abc"); err == nil || strings.Contains(err.Error(), "abc") {
 		t.Errorf("malformed entry: %v (must not echo the key)", err)
 	}
 }

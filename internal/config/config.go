@@ -38,8 +38,8 @@ type Logging struct {
 
 // Codec configures the payload codec that encrypts workflow data.
 type Codec struct {
-	Keys  string `envconfig:"BELLHOP_CODEC_KEYS" desc:"payload encryption keys as id=base64key,id2=base64key (32-byte keys); empty turns encryption off"`
-	KeyID string `envconfig:"BELLHOP_CODEC_KEY_ID" desc:"id of the key that encrypts new payloads; default: the only key"`
+	Keys  string `envconfig:"BELLHOP_CODEC_KEYS" desc:"payload encryption keys as id=base64key,id2=base64key (32-byte keys), oldest first; empty turns encryption off"`
+	KeyID string `envconfig:"BELLHOP_CODEC_KEY_ID" desc:"id of the key that encrypts new payloads; default: the last key listed"`
 }
 
 // Load returns the configured codec, or nil when no keys are set.
@@ -47,18 +47,16 @@ func (c Codec) Load() (*codec.Codec, error) {
 	if strings.TrimSpace(c.Keys) == "" {
 		return nil, nil
 	}
-	keys, err := codec.ParseKeys(c.Keys)
+	keys, order, err := codec.ParseKeys(c.Keys)
 	if err != nil {
 		return nil, fmt.Errorf("invalid BELLHOP_CODEC_KEYS: %w", err)
 	}
+	if len(order) == 0 {
+		return nil, fmt.Errorf("BELLHOP_CODEC_KEYS holds no key")
+	}
 	active := c.KeyID
 	if active == "" {
-		if len(keys) != 1 {
-			return nil, fmt.Errorf("BELLHOP_CODEC_KEY_ID is required with more than one key in BELLHOP_CODEC_KEYS")
-		}
-		for id := range keys {
-			active = id
-		}
+		active = order[len(order)-1]
 	}
 	return codec.New(keys, active)
 }

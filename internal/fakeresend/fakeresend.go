@@ -54,6 +54,7 @@ type Server struct {
 	*httptest.Server
 
 	mu       sync.Mutex
+	limiter  *limiter
 	faults   []Fault
 	emails   []Email
 	byKey    map[string]string
@@ -68,7 +69,36 @@ func New() *Server {
 	return s
 }
 
-// URL returns the base URL to give the client.
+// SetRateLimit makes the fake answer 429 with retry-after once more than
+// perSecond requests arrive in a second, as Resend does past a team's limit;
+// 0 turns the limit off.
+func (s *Server) SetRateLimit(perSecond float64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if perSecond <= 0 {
+		s.limiter = nil
+		return
+	}
+	s.limiter = &limiter{rate: perSecond, tokens: perSecond, last: time.Now()}
+}
+
+// limiter is a token bucket holding at most one second of requests.
+type limiter struct {
+	rate, tokens float64
+	last         time.Time
+}
+
+func (l *limiter) allow(now time.Time) bool {
+	l.tokens = min(l.rate, l.tokens+now.Sub(l.last).Seconds()*l.rate)
+	l.last = now
+	if l.tokens < 1 {
+		return false
+	}
+	l.tokens--
+	return true
+}
+
+// BaseURL returns the base URL to give the client.
 func (s *Server) BaseURL() string { return s.Server.URL + "/" }
 
 // Script queues faults; each answers one request, in order, before the fake
@@ -130,6 +160,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	s.requests++
+	limited := s.limiter != nil && !s.limiter.allow(time.Now())
 	var fault *Fault
 	if len(s.faults) > 0 {
 		f := s.faults[0]
@@ -138,6 +169,11 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 
+	if limited && fault == nil {
+		w.Header().Set("retry-after", "1")
+		s.answer(w, http.StatusTooManyRequests, "Too many requests. You can only make a limited number of requests per second.")
+		return
+	}
 	if fault != nil && !fault.DropAfterAccept {
 		if fault.RetryAfter > 0 {
 			w.Header().Set("retry-after", strconv.Itoa(fault.RetryAfter))
