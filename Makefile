@@ -5,7 +5,7 @@ GO ?= go
 STATICCHECK_VERSION := v0.8.2
 MOCKGEN_VERSION := v0.6.0
 
-.PHONY: run test unit migrate worker dev-server lint bench mocks build clean
+.PHONY: run test unit migrate worker dev-server lint bench drill mocks build clean
 
 ## run: start the dev server, PostgreSQL, the worker and a demo reservation
 run:
@@ -48,6 +48,11 @@ lint:
 OUT ?= bench-results
 bench:
 	scripts/bench.sh $(OUT) $(BENCH_FLAGS)
+
+## drill: fault drills (worker killed, PostgreSQL stopped, Resend outage, dev server restarted, worker down past the send window); OUT=folder
+DRILL_OUT ?= drill-results
+drill:
+	scripts/drill.sh $(DRILL_OUT) $(DRILL_FLAGS)
 
 ## mocks: regenerate the mocks of the store and sender interfaces
 mocks:

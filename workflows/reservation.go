@@ -192,12 +192,12 @@ func (w *reservation) step(ctx workflow.Context) {
 	timerCtx, cancelTimer := workflow.WithCancel(ctx)
 	defer cancelTimer()
 	selector := workflow.NewSelector(ctx)
-	fired := false
 	if next != nil {
+		// A fired timer needs no action here: the next step plans again
+		// with the time of this workflow task, so a wake-up that comes late,
+		// after a worker outage, still respects the send window.
 		timer := workflow.NewTimer(timerCtx, next.decision.At.Sub(now))
-		selector.AddFuture(timer, func(f workflow.Future) {
-			fired = f.Get(ctx, nil) == nil
-		})
+		selector.AddFuture(timer, func(f workflow.Future) {})
 	}
 	var handle func()
 	for _, name := range Signals {
@@ -208,9 +208,6 @@ func (w *reservation) step(ctx workflow.Context) {
 	}
 	selector.Select(ctx)
 	cancelTimer()
-	if fired {
-		w.fire(ctx, *next)
-	}
 	if handle != nil {
 		handle()
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	temporalclient "go.temporal.io/sdk/client"
+	temporallog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -97,7 +98,16 @@ func main() {
 		os.Exit(1)
 	}
 	defer b.server.Stop()
-	b.tc = b.server.Client()
+	// The dev server's own client logs every activity at debug level; the
+	// benchmark's client logs warnings only, so logging does not weigh on
+	// the figures.
+	quiet := temporallog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	b.tc, err = temporalclient.Dial(temporalclient.Options{HostPort: b.server.FrontendHostPort(), Logger: quiet})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "benchmark: client:", err)
+		os.Exit(1)
+	}
+	defer b.tc.Close()
 
 	steps := []struct {
 		name string
@@ -323,6 +333,8 @@ func (b *bench) sendThroughput(n int, rate float64) error {
 	if err != nil {
 		return err
 	}
+	// As the worker does with BELLHOP_SEND_RATE set to R.
+	sender.SetRate(rate)
 	s, err := b.newStack(sender, rate, nil)
 	if err != nil {
 		return err
@@ -342,9 +354,12 @@ func (b *bench) sendThroughput(n int, rate float64) error {
 		return err
 	}
 	emails := fake.Emails()
-	last := began
+	first, last := time.Time{}, began
 	perAddress := map[string]int{}
 	for _, e := range emails {
+		if first.IsZero() || e.ReceivedAt.Before(first) {
+			first = e.ReceivedAt
+		}
 		if e.ReceivedAt.After(last) {
 			last = e.ReceivedAt
 		}
@@ -355,7 +370,9 @@ func (b *bench) sendThroughput(n int, rate float64) error {
 		duplicates += c - 1
 	}
 	lost := n - len(perAddress)
-	achieved := float64(len(emails)) / last.Sub(began).Seconds()
+	// Sustained rate between the first and the last accepted mail; the
+	// first second's burst is R mails, which the interval leaves out.
+	achieved := float64(len(emails)-1) / last.Sub(first).Seconds()
 	b.add(Figure{Name: "Sends per second against a provider limited to R", Value: achieved, Unit: "per second",
 		Baseline: rate, Ratio: achieved / rate,
 		Note: fmt.Sprintf("%d mails, R = %g/s; %d answers 429, %d lost, %d duplicated", n, rate, fake.Answers(429), lost, duplicates)})
@@ -477,7 +494,9 @@ func (b *bench) latency(n int) error {
 func (b *bench) memory(n int) error {
 	// Every invitation falls due a few minutes from now: arrival in two
 	// days in UTC, send hour a few minutes ahead.
-	wake := time.Now().UTC().Add(time.Duration(n/40+60) * time.Second).Truncate(time.Minute).Add(time.Minute)
+	// The wake-up leaves room for starts at 10 per second, the slowest seen
+	// on a 2-core machine with all of them arming timers.
+	wake := time.Now().UTC().Add(time.Duration(n/10+60) * time.Second).Truncate(time.Minute).Add(time.Minute)
 	s, err := b.newStack(&countingSender{}, 0, func(p *property.Property) {
 		p.TimeZone = "UTC"
 		p.SendAt = schedule.Clock(wake.Hour()*60 + wake.Minute())

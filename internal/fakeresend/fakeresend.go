@@ -47,6 +47,8 @@ type Fault struct {
 	// DropAfterAccept accepts the mail, then closes the connection without
 	// an answer, as a network failure after Resend's acceptance would.
 	DropAfterAccept bool
+	// DropBeforeAccept closes the connection without accepting the mail.
+	DropBeforeAccept bool
 }
 
 // Server is a running fake.
@@ -55,6 +57,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	limiter  *limiter
+	outage   *outage
 	faults   []Fault
 	emails   []Email
 	byKey    map[string]string
@@ -80,6 +83,20 @@ func (s *Server) SetRateLimit(perSecond float64) {
 		return
 	}
 	s.limiter = &limiter{rate: perSecond, tokens: perSecond, last: time.Now()}
+}
+
+// outage answers every request with a fault until a deadline.
+type outage struct {
+	until time.Time
+	fault Fault
+}
+
+// FailFor answers every request with the fault for the duration, as a
+// provider outage would; scripted faults still come first.
+func (s *Server) FailFor(d time.Duration, f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.outage = &outage{until: time.Now().Add(d), fault: f}
 }
 
 // limiter is a token bucket holding at most one second of requests.
@@ -166,12 +183,19 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		f := s.faults[0]
 		s.faults = s.faults[1:]
 		fault = &f
+	} else if s.outage != nil && time.Now().Before(s.outage.until) {
+		f := s.outage.fault
+		fault = &f
 	}
 	s.mu.Unlock()
 
 	if limited && fault == nil {
 		w.Header().Set("retry-after", "1")
 		s.answer(w, http.StatusTooManyRequests, "Too many requests. You can only make a limited number of requests per second.")
+		return
+	}
+	if fault != nil && fault.DropBeforeAccept {
+		hijackAndClose(w)
 		return
 	}
 	if fault != nil && !fault.DropAfterAccept {

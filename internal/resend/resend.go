@@ -24,6 +24,52 @@ import (
 // Sender is a mail.Sender backed by Resend's API.
 type Sender struct {
 	client *resendapi.Client
+	pacer  *pacer
+}
+
+// pacer spaces requests evenly at a rate. The Temporal server's task queue
+// rate limit keeps a fleet under the provider's limit on average but lets
+// short bursts through, and each burst above the limit costs 429 answers
+// and a retry; spacing each process's requests removes the bursts.
+type pacer struct {
+	mu       sync.Mutex
+	interval time.Duration
+	next     time.Time
+}
+
+// wait blocks until the next request may go, or ctx ends.
+func (p *pacer) wait(ctx context.Context) error {
+	p.mu.Lock()
+	now := time.Now()
+	at := p.next
+	if at.Before(now) {
+		at = now
+	}
+	p.next = at.Add(p.interval)
+	p.mu.Unlock()
+
+	delay := time.Until(at)
+	if delay <= 0 {
+		return nil
+	}
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// SetRate spaces this sender's requests at perSecond; 0 leaves them
+// unpaced.
+func (s *Sender) SetRate(perSecond float64) {
+	if perSecond <= 0 {
+		s.pacer = nil
+		return
+	}
+	s.pacer = &pacer{interval: time.Duration(float64(time.Second) / perSecond)}
 }
 
 // New returns a Sender for the API key. An empty baseURL means Resend's
@@ -71,6 +117,11 @@ func (s *Sender) Send(ctx context.Context, msg mail.Message) (mail.Receipt, erro
 		})
 	}
 
+	if s.pacer != nil {
+		if err := s.pacer.wait(ctx); err != nil {
+			return mail.Receipt{}, &mail.SendError{Retryable: true, Message: "cancelled while waiting for the send rate: " + err.Error()}
+		}
+	}
 	seen := &response{}
 	ctx = context.WithValue(ctx, responseKey{}, seen)
 	sent, err := s.client.Emails.SendWithOptions(ctx, req, &resendapi.SendEmailOptions{IdempotencyKey: msg.IdempotencyKey})

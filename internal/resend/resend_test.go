@@ -3,6 +3,7 @@ package resend
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -142,5 +143,24 @@ func TestParseRetryAfter(t *testing.T) {
 func TestNewRejectsRelativeBaseURL(t *testing.T) {
 	if _, err := New("key", "localhost:1234", time.Second); err == nil {
 		t.Fatal("New accepted a base URL without scheme")
+	}
+}
+
+func TestSetRateSpacesRequests(t *testing.T) {
+	fake := fakeresend.New()
+	defer fake.Close()
+	s := newSender(t, fake)
+	s.SetRate(20)
+
+	for i := 0; i < 5; i++ {
+		if _, err := s.Send(context.Background(), message(fmt.Sprintf("paced-%d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Five requests at 20 per second leave over at least 200 ms; the bound
+	// leaves room for delays in the first request's arrival.
+	emails := fake.Emails()
+	if span := emails[4].ReceivedAt.Sub(emails[0].ReceivedAt); span < 150*time.Millisecond {
+		t.Errorf("5 requests arrived within %v, want them spaced at 20 per second", span)
 	}
 }

@@ -40,6 +40,7 @@ func NewSender(cfg config.Worker) (mail.Sender, string, error) {
 		if err != nil {
 			return nil, "", err
 		}
+		s.SetRate(cfg.SendRate)
 		return s, "resend at " + cfg.ResendBaseURL, nil
 	}
 	o, err := outbox.New(cfg.OutboxDir)
