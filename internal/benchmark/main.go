@@ -335,7 +335,7 @@ func (b *bench) sendThroughput(n int, rate float64) error {
 	}
 	// As the worker does with BELLHOP_SEND_RATE set to R.
 	sender.SetRate(rate)
-	s, err := b.newStack(sender, rate, nil)
+	s, err := b.newStack(sender, service.QueueRate(rate), nil)
 	if err != nil {
 		return err
 	}
