@@ -26,7 +26,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	temporalclient "go.temporal.io/sdk/client"
 	temporallog "go.temporal.io/sdk/log"
@@ -43,7 +42,7 @@ import (
 	"github.com/bellhop/bellhop/internal/schedule"
 	"github.com/bellhop/bellhop/internal/service"
 	"github.com/bellhop/bellhop/internal/store"
-	"github.com/bellhop/bellhop/schema"
+	"github.com/bellhop/bellhop/internal/testdb"
 	"github.com/bellhop/bellhop/starter/client"
 	"github.com/bellhop/bellhop/workflows"
 )
@@ -156,17 +155,8 @@ type stack struct {
 // newStack creates a database with a Lisbon property whose send window is
 // always open, and runs workers on a fresh queue with the sender.
 func (b *bench) newStack(sender mail.Sender, sendRate float64, configure func(*property.Property)) (*stack, error) {
-	name := "bench_" + randomID()
-	admin, err := pgx.Connect(b.ctx, b.adminURL)
+	dbURL, _, err := testdb.Create(b.ctx, b.adminURL, "bench_")
 	if err != nil {
-		return nil, err
-	}
-	if _, err := admin.Exec(b.ctx, "create database "+name); err != nil {
-		return nil, err
-	}
-	admin.Close(b.ctx)
-	dbURL := strings.Replace(b.adminURL, "/bellhop?", "/"+name+"?", 1)
-	if err := schema.MigrateURL(b.ctx, dbURL); err != nil {
 		return nil, err
 	}
 	pool, err := pgxpool.New(b.ctx, dbURL)

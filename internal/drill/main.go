@@ -23,7 +23,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	temporalclient "go.temporal.io/sdk/client"
 
@@ -32,7 +31,7 @@ import (
 	"github.com/bellhop/bellhop/internal/property"
 	"github.com/bellhop/bellhop/internal/schedule"
 	"github.com/bellhop/bellhop/internal/store"
-	"github.com/bellhop/bellhop/schema"
+	"github.com/bellhop/bellhop/internal/testdb"
 	"github.com/bellhop/bellhop/starter/client"
 	"github.com/bellhop/bellhop/workflows"
 )
@@ -150,17 +149,8 @@ type stage struct {
 
 func (e *env) newStage(configure func(*property.Property), sendRate string) (*stage, error) {
 	s := &stage{e: e, fake: fakeresend.New(), port: freePort(), dbFile: filepath.Join(e.work, "temporal-"+randomID()+".db"), sendRate: sendRate}
-	name := "drill_" + randomID()
-	admin, err := pgx.Connect(e.ctx, e.adminURL)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := admin.Exec(e.ctx, "create database "+name); err != nil {
-		return nil, err
-	}
-	admin.Close(e.ctx)
-	s.dbURL = strings.Replace(e.adminURL, "/bellhop?", "/"+name+"?", 1)
-	if err := schema.MigrateURL(e.ctx, s.dbURL); err != nil {
+	var err error
+	if s.dbURL, _, err = testdb.Create(e.ctx, e.adminURL, "drill_"); err != nil {
 		return nil, err
 	}
 	if s.pool, err = pgxpool.New(e.ctx, s.dbURL); err != nil {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"testing"
@@ -34,6 +35,34 @@ func Skip(t testing.TB, reason string) {
 	t.Skipf("%s; run make test for the integration tests", reason)
 }
 
+// Create makes a fresh database named prefix plus a random suffix on the
+// cluster of adminURL, migrates it, and returns its URL and name.
+func Create(ctx context.Context, adminURL, prefix string) (dbURL, name string, err error) {
+	admin, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		return "", "", fmt.Errorf("connect to the cluster: %w", err)
+	}
+	defer admin.Close(ctx)
+	suffix := make([]byte, 6)
+	if _, err := rand.Read(suffix); err != nil {
+		return "", "", err
+	}
+	name = prefix + hex.EncodeToString(suffix)
+	if _, err := admin.Exec(ctx, "create database "+name); err != nil {
+		return "", "", fmt.Errorf("create database %s: %w", name, err)
+	}
+	u, err := url.Parse(adminURL)
+	if err != nil {
+		return "", "", err
+	}
+	u.Path = "/" + name
+	dbURL = u.String()
+	if err := schema.MigrateURL(ctx, dbURL); err != nil {
+		return "", "", fmt.Errorf("migrate %s: %w", name, err)
+	}
+	return dbURL, name, nil
+}
+
 // New creates a database for the test, migrates it, and returns its URL and
 // a pool on it. Both are dropped when the test ends.
 func New(t testing.TB) (string, *pgxpool.Pool) {
@@ -43,29 +72,9 @@ func New(t testing.TB) (string, *pgxpool.Pool) {
 		Skip(t, URLVariable+" is not set")
 	}
 	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, adminURL)
-	if err != nil {
-		t.Fatalf("connect to the test cluster: %v", err)
-	}
-	defer admin.Close(ctx)
-
-	suffix := make([]byte, 6)
-	if _, err := rand.Read(suffix); err != nil {
-		t.Fatal(err)
-	}
-	name := "test_" + hex.EncodeToString(suffix)
-	if _, err := admin.Exec(ctx, "create database "+name); err != nil {
-		t.Fatalf("create database %s: %v", name, err)
-	}
-
-	u, err := url.Parse(adminURL)
+	dbURL, name, err := Create(ctx, adminURL, "test_")
 	if err != nil {
 		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	dbURL := u.String()
-	if err := schema.MigrateURL(ctx, dbURL); err != nil {
-		t.Fatalf("migrate %s: %v", name, err)
 	}
 	pool, err := pgxpool.New(ctx, dbURL)
 	if err != nil {
