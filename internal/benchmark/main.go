@@ -79,6 +79,7 @@ func main() {
 	latencyN := flag.Int("latency", 200, "check-ins in the latency run")
 	csvPath := flag.String("csv", "", "booking export for the dry-run figure (skipped when empty)")
 	starter := flag.String("starter", "bin/starter", "starter binary for the dry-run figure")
+	only := flag.String("only", "", "run only this step: start, send, history, latency, memory or dry-run")
 	flag.Parse()
 	if *out == "" {
 		fmt.Fprintln(os.Stderr, "benchmark: -out DIR is required")
@@ -112,14 +113,17 @@ func main() {
 		name string
 		run  func() error
 	}{
-		{"start throughput", func() error { return b.startThroughput(*starts) }},
-		{"send throughput", func() error { return b.sendThroughput(*sends, *rate) }},
+		{"start", func() error { return b.startThroughput(*starts) }},
+		{"send", func() error { return b.sendThroughput(*sends, *rate) }},
 		{"history", b.history},
 		{"latency", func() error { return b.latency(*latencyN) }},
-		{"worker memory", func() error { return b.memory(*sleepers) }},
-		{"dry run", func() error { return b.dryRun(*starter, *csvPath) }},
+		{"memory", func() error { return b.memory(*sleepers) }},
+		{"dry-run", func() error { return b.dryRun(*starter, *csvPath) }},
 	}
 	for _, s := range steps {
+		if *only != "" && s.name != *only {
+			continue
+		}
 		logger.Info("Benchmark starting", "step", s.name)
 		if err := s.run(); err != nil {
 			logger.Error("Benchmark failed", "step", s.name, "error", err)
