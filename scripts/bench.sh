@@ -13,15 +13,7 @@ csv=${BENCH_CSV:-../shared/data/hotel_bookings.csv}
 ensure_temporal_cli
 go build -o bin/starter ./starter
 
-work=$(mktemp -d /tmp/bellhop-bench.XXXXXX)
-chmod 755 "$work"
-cleanup() {
-  stop_postgres "$work/postgres"
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-start_postgres "$work/postgres" "$(free_port 0)"
+start_scratch_postgres bench
 export BELLHOP_TEST_TEMPORAL_CLI="$TEMPORAL_BIN"
 csv_flag=()
 if [ -f "$csv" ]; then csv_flag=(-csv "$csv"); else log "no booking export at $csv: the dry-run figure is skipped (set BENCH_CSV)"; fi

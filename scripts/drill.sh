@@ -13,15 +13,7 @@ shift
 ensure_temporal_cli
 go build -o bin/worker ./worker
 
-work=$(mktemp -d /tmp/bellhop-drill.XXXXXX)
-chmod 755 "$work"
-cleanup() {
-  stop_postgres "$work/postgres"
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-start_postgres "$work/postgres" "$(free_port 0)"
-export BELLHOP_TEST_TEMPORAL_CLI="$TEMPORAL_BIN" DRILL_PGDATA="$work/postgres/data" DRILL_PG_BIN="$(postgres_bin)" DRILL_WORKER="$PWD/bin/worker"
+start_scratch_postgres drill
+export BELLHOP_TEST_TEMPORAL_CLI="$TEMPORAL_BIN" DRILL_PGDATA="$SCRATCH_DIR/postgres/data" DRILL_PG_BIN="$(postgres_bin)" DRILL_WORKER="$PWD/bin/worker"
 go run ./internal/drill -out "$out" "$@"
 log "results in $out/results.md and $out/results.json"

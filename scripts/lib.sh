@@ -117,3 +117,18 @@ ensure_codec_key() {
   BELLHOP_CODEC_KEYS=$(cat "$file")
   export BELLHOP_CODEC_KEYS
 }
+
+# start_scratch_postgres NAME starts a private cluster in a new temporary
+# folder /tmp/bellhop-NAME.*, sets SCRATCH_DIR and DATABASE_URL, and stops
+# and removes it when the script exits, also on failure.
+start_scratch_postgres() {
+  SCRATCH_DIR=$(mktemp -d "/tmp/bellhop-$1.XXXXXX")
+  # The cluster runs as the postgres user when we are root, so that user
+  # must be able to reach its folder inside this one.
+  chmod 755 "$SCRATCH_DIR"
+  trap 'stop_postgres "$SCRATCH_DIR/postgres"; rm -rf "$SCRATCH_DIR"' EXIT
+  local port
+  port=$(free_port 0)
+  log "starting a private PostgreSQL on 127.0.0.1:$port"
+  start_postgres "$SCRATCH_DIR/postgres" "$port"
+}

@@ -9,19 +9,7 @@ source scripts/lib.sh
 
 ensure_temporal_cli
 
-work=$(mktemp -d /tmp/bellhop-test.XXXXXX)
-# The cluster runs as the postgres user when we are root; it must be able to
-# reach its folder inside this one.
-chmod 755 "$work"
-cleanup() {
-  stop_postgres "$work/postgres"
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-pg_port=$(free_port 0)
-log "starting a private PostgreSQL on 127.0.0.1:$pg_port"
-start_postgres "$work/postgres" "$pg_port"
+start_scratch_postgres test
 
 export BELLHOP_TEST_DATABASE_URL="$DATABASE_URL"
 export BELLHOP_TEST_TEMPORAL_CLI="$TEMPORAL_BIN"
