@@ -31,7 +31,7 @@ const ErrImportFile = "ImportFile"
 // required.
 var ProfileColumns = []string{"email", "first_name", "last_name", "language", "nationality", "property_id"}
 
-// ImportCursor is where an import stands in its file.
+// ImportCursor is an import's position in its file.
 type ImportCursor struct {
 	// Offset is the byte offset of the next row; 0 means the header is
 	// still to be read.
@@ -48,7 +48,7 @@ type InvalidRow struct {
 	Reason string `json:"reason"`
 }
 
-// ImportBatchInput asks for the next batch of a profile import.
+// ImportBatchInput is the request for the next batch of a profile import.
 type ImportBatchInput struct {
 	Path string `json:"path"`
 	// DefaultPropertyID is the property of rows without property_id.
@@ -221,7 +221,7 @@ func merge(old, newer store.Profile) store.Profile {
 	return old
 }
 
-// ProfileMailsInput asks for the profile-created mails of new profiles.
+// ProfileMailsInput is the request for the profile-created mails of new profiles.
 type ProfileMailsInput struct {
 	WorkflowID string       `json:"workflowId"`
 	Profiles   []NewProfile `json:"profiles"`
@@ -236,7 +236,7 @@ type ProfileMailsResult struct {
 
 // ProfileCreatedKey is the idempotency key of an address's profile-created
 // mail. It depends on the address alone, so the mail goes out once per
-// address ever, whatever imports repeat it; the hash keeps the address out
+// address ever, whatever imports repeat it. The hash keeps the address out
 // of the key that reaches the provider.
 func ProfileCreatedKey(email string) string {
 	return "profile-created/" + HashAddress(email)
@@ -258,8 +258,8 @@ func (a *Activities) SendProfileMails(ctx context.Context, in ProfileMailsInput)
 	if activity.HasHeartbeatDetails(ctx) {
 		var fed int
 		if err := activity.GetHeartbeatDetails(ctx, &fed); err == nil {
-			// Mails fed just before the heartbeat may not have finished;
-			// going back past the four in flight resends none of them, since
+			// Mails fed just before the heartbeat may not have finished.
+			// Going back past the four in flight resends none of them, because
 			// their keys are already in the mailing log.
 			start = max(0, fed-8)
 		}

@@ -46,8 +46,8 @@ func (a *Activities) LoadProperty(ctx context.Context, propertyID string) (prope
 // SendMail renders and sends one mail, keeping its delivery row in step:
 // the row is written with status sending before the provider is called and
 // moves to sent, failed or skipped after. A row that already exists for the
-// key is returned as it stands, so a retried or repeated activity never
-// mails twice. Provider rejections (400, 422) end as status failed, not as
+// key is returned unchanged, so a retried or repeated activity never mails
+// twice. Provider rejections (400, 422) end as status failed, not as
 // an activity error; rate limits, server errors and timeouts are returned as
 // retryable errors, honouring the provider's retry-after.
 func (a *Activities) SendMail(ctx context.Context, in SendMailInput) (SendMailResult, error) {
@@ -153,8 +153,8 @@ func (a *Activities) sendOne(ctx context.Context, p property.Property, in SendMa
 	finished, err := a.Store.FinishDelivery(ctx, in.IdempotencyKey, mail.StatusSent, receipt.Transport, receipt.MessageID, "")
 	if err != nil {
 		// The provider has the mail; a retry finds the row still sending and
-		// sends again with the same idempotency key, which the provider
-		// answers without mailing twice.
+		// sends again with the same idempotency key, and the provider
+		// deduplicates it without mailing twice.
 		return SendMailResult{}, fmt.Errorf("update delivery %s after send: %w", in.IdempotencyKey, err)
 	}
 	logger.Info("Mail sent", "mail", in.Mail, "key", in.IdempotencyKey, "transport", receipt.Transport, "messageId", receipt.MessageID)

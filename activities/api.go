@@ -104,7 +104,7 @@ type AttachmentRef struct {
 	Content     []byte `json:"content,omitempty"`
 }
 
-// SendMailInput asks for one mail. The idempotency key identifies the mail
+// SendMailInput is the request for one mail. The idempotency key identifies the mail
 // for good: a second call with the same key sends nothing and returns the
 // first call's result.
 type SendMailInput struct {

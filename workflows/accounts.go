@@ -49,7 +49,7 @@ func ProfileImportWorkflow(ctx workflow.Context, in ProfileImportInput) (ImportP
 	mailOptions := sendActivityOptions
 	mailOptions.TaskQueue = SendTaskQueue(workflow.GetInfo(ctx).TaskQueueName)
 	// A batch of a thousand mails at the provider's rate takes minutes; the
-	// heartbeat tells a dead worker from a slow one.
+	// heartbeat distinguishes a dead worker from a slow one.
 	mailOptions.StartToCloseTimeout = 2 * time.Hour
 	mailOptions.HeartbeatTimeout = time.Minute
 	mailCtx := workflow.WithActivityOptions(ctx, mailOptions)
@@ -121,8 +121,8 @@ func AccountMailWorkflow(ctx workflow.Context, req AccountMailRequest) (MailResu
 func sendAccountMail(ctx workflow.Context, m mail.Type, propertyID string, customer Person, data activities.MailData) (MailResult, error) {
 	options := sendActivityOptions
 	options.TaskQueue = SendTaskQueue(workflow.GetInfo(ctx).TaskQueueName)
-	// Account mails are answers to a person waiting for them: a link that
-	// arrives hours late is of no use, so retries stop after an hour.
+	// A person is waiting for an account mail, and a link that arrives hours
+	// late is of no use, so retries stop after an hour.
 	options.ScheduleToCloseTimeout = time.Hour
 	wfID := workflow.GetInfo(ctx).WorkflowExecution.ID
 	var a *activities.Activities
@@ -158,7 +158,7 @@ func DeletionRequestWorkflow(ctx workflow.Context, req DeletionRequest) (Deletio
 	result, err := sendAccountMail(ctx, mail.DeletionRequest, req.PropertyID, req.Customer,
 		activities.MailData{Guest: req.Customer, DeletionDate: eraseDay})
 	if err != nil {
-		// The request stands even if its confirmation could not be sent.
+		// The request remains valid even if its confirmation could not be sent.
 		logger.Error("Deletion confirmation not sent", "error", err)
 	}
 	status.Mail = result

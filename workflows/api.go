@@ -281,7 +281,7 @@ type Rejection struct {
 
 // Status is the result of QueryStatus.
 type Status struct {
-	// Reservation is the reservation as it stands after every change.
+	// Reservation is the reservation with every change applied.
 	Reservation   Reservation   `json:"reservation"`
 	ReservationID string        `json:"reservationId"`
 	PropertyID    string        `json:"propertyId"`
@@ -359,7 +359,7 @@ type ImportProgress struct {
 	Runs int `json:"runs"`
 }
 
-// AccountMailRequest asks for a password reset or magic link mail.
+// AccountMailRequest is a request for a password reset or magic link mail.
 type AccountMailRequest struct {
 	// RequestID identifies the request for good: a repeated request with
 	// the same id sends nothing. It must carry no personal data.
@@ -371,7 +371,7 @@ type AccountMailRequest struct {
 	Link string `json:"link"`
 }
 
-// DeletionRequest asks to erase a customer's personal data.
+// DeletionRequest is a request to erase a customer's personal data.
 type DeletionRequest struct {
 	RequestID  string `json:"requestId"`
 	PropertyID string `json:"propertyId"`

@@ -43,7 +43,7 @@ func (w *reservation) registerHandlers(ctx workflow.Context) error {
 }
 
 // validateResend rejects a resend the catalogue does not allow in the
-// current state, with a message that says why. It must not change state.
+// current state, with a message that gives the reason. It must not change state.
 func (w *reservation) validateResend(ctx workflow.Context, req ResendRequest) error {
 	allowed, known := resendAllowed[req.Mail]
 	if !known {

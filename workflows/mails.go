@@ -122,7 +122,7 @@ func (w *reservation) onBooking(ctx workflow.Context) {
 }
 
 // sendConfirmation sends the confirmation as the origin and the property's
-// switches or the staff's option say.
+// switches or the staff's option direct.
 func (w *reservation) sendConfirmation(ctx workflow.Context) {
 	if w.s.Done[mail.Confirmation] {
 		return

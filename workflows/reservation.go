@@ -24,7 +24,7 @@ const (
 
 // maxHistoryEvents bounds a run's history. A reservation with many date
 // changes or resends continues as new past it even before the server
-// suggests so; a full stay takes well under a hundred events.
+// suggests so. A full stay takes well under a hundred events.
 const maxHistoryEvents = 2000
 
 // Snapshot is the workflow's state, carried across continue-as-new.

@@ -52,7 +52,7 @@ func (c Codec) Load() (*codec.Codec, error) {
 		return nil, fmt.Errorf("invalid BELLHOP_CODEC_KEYS: %w", err)
 	}
 	if len(order) == 0 {
-		return nil, fmt.Errorf("BELLHOP_CODEC_KEYS holds no key")
+		return nil, fmt.Errorf("BELLHOP_CODEC_KEYS contains no key: give id=base64key entries or leave it empty")
 	}
 	active := c.KeyID
 	if active == "" {

@@ -410,8 +410,8 @@ func (e *env) pgCtl(args ...string) error {
 	return nil
 }
 
-// resendOutage makes the fake answer 500 for 30 s and drop connections for
-// 30 s, then answer 429 with retry-after for a minute.
+// resendOutage makes the fake return 500 for 30 s and drop connections for
+// 30 s, then return 429 with retry-after for a minute.
 func (e *env) resendOutage() (Result, error) {
 	const n = 100
 	s, err := e.newStage(nil, "50")

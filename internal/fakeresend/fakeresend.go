@@ -1,7 +1,7 @@
 // Package fakeresend is an HTTP fake of Resend's send-email endpoint for
 // tests. It keeps every accepted mail, honours Idempotency-Key like Resend
-// (a repeated key returns the first answer and sends nothing new), and can
-// be scripted to answer with errors, retry-after headers or dropped
+// (a repeated key returns the first response and sends nothing new), and
+// can be scripted to return errors, retry-after headers or dropped
 // connections.
 package fakeresend
 
@@ -36,9 +36,9 @@ type Attachment struct {
 	Content     []byte
 }
 
-// Fault is a scripted answer to the next request.
+// Fault is a scripted response to the next request.
 type Fault struct {
-	// Status is the HTTP status to answer with, such as 429, 500 or 422.
+	// Status is the HTTP status to return, such as 429, 500 or 422.
 	Status int
 	// RetryAfter, when set, is sent as the retry-after header in seconds.
 	RetryAfter int
@@ -264,7 +264,7 @@ func (s *Server) answer(w http.ResponseWriter, status int, message string) {
 func writeJSON(w http.ResponseWriter, status int, body any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	// A write error means the client went away; the test sees that on its side.
+	// A write error means the client went away, and the test gets that error on its side.
 	_ = json.NewEncoder(w).Encode(body)
 }
 

@@ -29,7 +29,7 @@ type Sender struct {
 
 // pacer spaces requests evenly at a rate. The Temporal server's task queue
 // rate limit keeps a fleet under the provider's limit on average but lets
-// short bursts through, and each burst above the limit costs 429 answers
+// short bursts through, and each burst above the limit costs 429 responses
 // and a retry; spacing each process's requests removes the bursts.
 type pacer struct {
 	mu       sync.Mutex

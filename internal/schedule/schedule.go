@@ -180,8 +180,8 @@ type Decision struct {
 
 // Place decides when a timed mail due at due goes out, given the current
 // instant and a deadline before which it must go out (zero for none). A due
-// moment in the past means now; a moment outside the send window moves to its
-// next opening; a moment at or after the deadline is a skip.
+// moment in the past means now. A moment outside the send window moves to its
+// next opening, and a moment at or after the deadline is a skip.
 func (r Rules) Place(due, now, deadline time.Time, deadlineName string) Decision {
 	at := due
 	if at.Before(now) {

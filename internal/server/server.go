@@ -16,7 +16,7 @@ import (
 type Options struct {
 	Addr    string
 	Metrics http.Handler
-	// Health reports whether the worker's dependencies answer.
+	// Health reports whether the worker's dependencies respond.
 	Health func(ctx context.Context) error
 	// Codec, when set, is served at /codec/encode and /codec/decode.
 	Codec converter.PayloadCodec
@@ -57,7 +57,7 @@ func New(opts Options) *http.Server {
 	return &http.Server{Addr: opts.Addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 }
 
-// cors lets the one allowed browser origin call next, answers its
+// cors lets the one allowed browser origin call next, responds to its
 // preflight requests, and rejects other origins. Requests without an Origin
 // header, such as the temporal CLI's, pass.
 func cors(allowed string, next http.Handler) http.Handler {

@@ -33,7 +33,7 @@ import (
 )
 
 // NewSender returns Resend's transport when an API key is set, else the
-// local outbox, with a line that says which for the start-up log.
+// local outbox, with a description of it for the start-up log.
 func NewSender(cfg config.Worker) (mail.Sender, string, error) {
 	if cfg.ResendAPIKey != "" {
 		s, err := resend.New(cfg.ResendAPIKey, cfg.ResendBaseURL, cfg.ResendTimeout)

@@ -432,7 +432,7 @@ func (s *Store) EraseCustomer(ctx context.Context, email, hashed string) (int64,
 	return tag.RowsAffected(), tx.Commit(ctx)
 }
 
-// WebhookOutcome is what applying a webhook message did.
+// WebhookOutcome is the effect of applying a webhook message.
 type WebhookOutcome struct {
 	// Duplicate is set when the message id was processed before.
 	Duplicate bool

@@ -121,7 +121,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	status, suppress := statusOf(e)
 	outcome, err := h.Store.ApplyWebhook(r.Context(), messageID, e.Type, e.Data.EmailID, status, suppress, e.Data.To)
 	if err != nil {
-		// Resend retries a webhook that did not get a 2xx answer.
+		// Resend retries a webhook that did not get a 2xx response.
 		h.Logger.Error("Webhook not applied", "svixId", messageID, "type", e.Type, "emailId", e.Data.EmailID, "error", err)
 		h.count(e.Type, "error")
 		http.Error(w, "could not record the event; it will be retried", http.StatusInternalServerError)
